@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* gst-anninh: umbrella header for libgstanninh-1.0. */
+#ifndef __ANNINH_H__
+#define __ANNINH_H__
+
+#include <anninh/health-registry.h>
+
+#endif /* __ANNINH_H__ */

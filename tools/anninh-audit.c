@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* anninh audit: not written yet; its issue replaces this file. */
+#include <stdio.h>
+#include "anninh-commands.h"
+
+int
+anninh_cmd_audit (int argc, char **argv)
+{
+  fprintf (stderr, "anninh audit: not available in this build yet\n");
+  return ANNINH_EXIT_FAILURE;
+}
