@@ -4,5 +4,7 @@
 #define __ANNINH_H__
 
 #include <anninh/health-registry.h>
+#include <anninh/capture-time.h>
+#include <anninh/evidence-events.h>
 
 #endif /* __ANNINH_H__ */
