@@ -311,6 +311,7 @@ camsim_camera_media_configure (GstRTSPMediaFactory * factory,
   if (cam->sim->clip) {
     src = gst_bin_get_by_name (GST_BIN (element), "src");
     if (src) {
+      GST_DEBUG ("%s: appsrc %p", cam->name, src);
       camsim_clip_attach (cam->sim->clip, src);
       gst_object_unref (src);
     }

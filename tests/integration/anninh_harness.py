@@ -324,8 +324,9 @@ class RtspPull:
     Credentials in the URL are not supported (no digest): use ffprobe for
     that."""
 
-    def __init__(self, url, timeout=15):
+    def __init__(self, url, timeout=15, reader=True):
         u = urllib.parse.urlsplit(url)
+        self.reader = reader
         self.url = url
         self.host = u.hostname
         self.port = u.port or 554
@@ -423,6 +424,10 @@ class RtspPull:
         if code != 200:
             self.sock.close()
             raise CamSimError("PLAY %s: %s" % (base, line))
+        if not self.reader:
+            # the caller reads self.sock itself (e.g. many in one selector)
+            self.sock.setblocking(False)
+            return self
         self.sock.settimeout(0.5)
         self._thread = self._threading.Thread(target=self._run, daemon=True)
         self._thread.start()
