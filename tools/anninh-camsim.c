@@ -242,6 +242,10 @@ anninh_cmd_camsim (int argc, char **argv)
     {"source", 's', 0, G_OPTION_ARG_FILENAME, &sim_.source,
           "Serve this MP4, MKV or raw H.264/H.265 file on every camera, "
           "looped, without re-encoding", "FILE"},
+    {"demux-per-camera", 0, 0, G_OPTION_ARG_NONE, &sim_.demux_per_camera,
+          "With --source: every camera reads and demuxes the file itself, "
+          "played once, no loop (the stock gst-rtsp-server way; for "
+          "comparison benchmarks)", NULL},
     {"user", 'u', 0, G_OPTION_ARG_STRING, &sim_.user,
         "Require RTSP digest authentication with this user", "USER"},
     {"password", 0, 0, G_OPTION_ARG_STRING, &sim_.password,
@@ -300,6 +304,10 @@ anninh_cmd_camsim (int argc, char **argv)
     msg = g_strdup ("--user and --password go together");
   else if (sim->user && (!*sim->user || strchr (sim->user, ':')))
     msg = g_strdup ("--user must be non-empty and without ':'");
+  else if (sim->demux_per_camera && sim->source == NULL)
+    msg = g_strdup ("--demux-per-camera needs --source");
+  else if (sim->source && strchr (sim->source, '"'))
+    msg = g_strdup ("--source: a file name with '\"' is not supported");
   else if (make_clip && sim->source)
     msg = g_strdup ("--make-clip and --source exclude each other");
   g_clear_error (&error);

@@ -308,7 +308,7 @@ camsim_camera_media_configure (GstRTSPMediaFactory * factory,
     gst_object_unref (pay);
   }
 
-  if (cam->sim->clip) {
+  if (cam->sim->clip && !cam->sim->demux_per_camera) {
     src = gst_bin_get_by_name (GST_BIN (element), "src");
     if (src) {
       GST_DEBUG ("%s: appsrc %p", cam->name, src);
@@ -338,6 +338,12 @@ camsim_camera_launch_line (CamsimCamera * cam)
   gchar *encoder, *line;
   gint keyint = MAX (sim->fps * 2, 1);
 
+  if (sim->clip && sim->demux_per_camera) {
+    /* The stock way, for comparison: every camera reads the file itself. */
+    return g_strdup_printf ("( filesrc location=\"%s\" ! parsebin "
+        "! %s config-interval=-1 ! %s name=pay0 pt=96 config-interval=-1 )",
+        sim->source, h265 ? "h265parse" : "h264parse", pay);
+  }
   if (sim->clip) {
     /* Leaky, bounded queue: a stalled pipeline loses frames, never grows. */
     return g_strdup_printf ("( appsrc name=src is-live=true format=time "

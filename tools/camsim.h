@@ -72,6 +72,7 @@ struct _Camsim
   gchar **codecs;
   gint width, height, fps, bitrate;
   gchar *source;
+  gboolean demux_per_camera;    /* --demux-per-camera (benchmarks) */
   gchar *user, *password;
 
   GMainLoop *loop;
