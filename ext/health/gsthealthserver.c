@@ -313,11 +313,25 @@ post_error (GstHealthServer * self, const gchar * address, guint port,
   }
 }
 
+static gboolean
+quit_loop (gpointer data)
+{
+  g_main_loop_quit (data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 gst_health_server_stop (GstHealthServer * self)
 {
   if (self->thread != NULL) {
-    g_main_loop_quit (self->loop);
+    /* through the loop's own context: a g_main_loop_quit() that came before
+     * the thread reached g_main_loop_run() would be forgotten */
+    GSource *idle = g_idle_source_new ();
+
+    g_source_set_callback (idle, quit_loop, g_main_loop_ref (self->loop),
+        (GDestroyNotify) g_main_loop_unref);
+    g_source_attach (idle, self->context);
+    g_source_unref (idle);
     g_thread_join (self->thread);
     self->thread = NULL;
     GST_DEBUG_OBJECT (self, "stopped serving");
