@@ -96,6 +96,7 @@ struct _GstHealthServer
   GThread *thread;
   GMainContext *context;
   GMainLoop *loop;
+  SoupServer *server;           /* only touched on the server thread */
 
   /* start handshake between the state-change thread and the server thread;
    * guarded by start_lock */
@@ -238,48 +239,63 @@ handle_request (SoupServer * server, SoupServerMessage * msg,
   g_ptr_array_unref (snapshot);
 }
 
-static guint
-listening_port (SoupServer * server)
+/* Runs on the server thread. We accept connections ourselves and hand them
+ * to libsoup: libsoup 3.2's own listener (soup_server_listen()) leaks the
+ * GSocket, and with it the file descriptor, of every connection it
+ * accepts (fixed upstream by an unref in soup-listener.c listen_watch()),
+ * which a Prometheus scraping every 15 s turns into fd exhaustion. */
+static gboolean
+on_incoming (GSocketService * service, GSocketConnection * connection,
+    GObject * source_object, gpointer user_data)
 {
-  GSList *listeners = soup_server_get_listeners (server), *l;
-  guint port = 0;
+  GstHealthServer *self = GST_HEALTH_SERVER (user_data);
+  GSocketAddress *local, *remote;
+  GError *error = NULL;
 
-  for (l = listeners; l != NULL && port == 0; l = l->next) {
-    GSocketAddress *a = g_socket_get_local_address (l->data, NULL);
-
-    if (a != NULL && G_IS_INET_SOCKET_ADDRESS (a))
-      port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (a));
-    g_clear_object (&a);
+  local = g_socket_connection_get_local_address (connection, NULL);
+  remote = g_socket_connection_get_remote_address (connection, NULL);
+  if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection),
+          local, remote, &error)) {
+    GST_WARNING_OBJECT (self, "cannot serve a connection: %s",
+        error->message);
+    g_clear_error (&error);
   }
-  g_slist_free (listeners);
-  return port;
+  g_clear_object (&local);
+  g_clear_object (&remote);
+  return TRUE;
 }
 
 /* The server lives and dies on this thread, with its own main context:
- * libsoup objects are only ever touched here. */
+ * libsoup and GIO objects of the server are only ever touched here. */
 static gpointer
 server_thread (gpointer data)
 {
   GstHealthServer *self = GST_HEALTH_SERVER (data);
-  SoupServer *server;
+  GSocketService *service;
+  GSocketAddress *effective = NULL;
   GError *error = NULL;
   gboolean ok;
 
   g_main_context_push_thread_default (self->context);
 
-  server = soup_server_new ("server-header", "gst-anninh-healthserver ",
+  self->server = soup_server_new ("server-header", "gst-anninh-healthserver ",
       NULL);
-  soup_server_add_handler (server, NULL, handle_request, self, NULL);
-  ok = soup_server_listen (server, G_SOCKET_ADDRESS (self->listen_address),
-      0, &error);
+  soup_server_add_handler (self->server, NULL, handle_request, self, NULL);
+  service = g_socket_service_new ();
+  g_signal_connect (service, "incoming", G_CALLBACK (on_incoming), self);
+  ok = g_socket_listener_add_address (G_SOCKET_LISTENER (service),
+      G_SOCKET_ADDRESS (self->listen_address), G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, NULL, &effective, &error);
 
   g_mutex_lock (&self->start_lock);
   if (ok) {
-    guint port = listening_port (server);
+    guint port =
+        g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
 
     GST_OBJECT_LOCK (self);
     self->bound_port = port;
     GST_OBJECT_UNLOCK (self);
+    g_object_unref (effective);
   } else {
     self->start_error = error;
   }
@@ -290,8 +306,14 @@ server_thread (gpointer data)
   if (ok)
     g_main_loop_run (self->loop);
 
-  soup_server_disconnect (server);
-  g_object_unref (server);
+  g_socket_service_stop (service);
+  g_socket_listener_close (G_SOCKET_LISTENER (service));
+  g_signal_handlers_disconnect_by_func (service, on_incoming, self);
+  g_object_unref (service);
+  soup_server_disconnect (self->server);
+  g_clear_object (&self->server);
+  /* let closing connections finish their business on this context */
+  while (g_main_context_iteration (self->context, FALSE));
   g_main_context_pop_thread_default (self->context);
   return NULL;
 }
