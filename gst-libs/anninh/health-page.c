@@ -11,30 +11,42 @@
 #include <string.h>
 
 static const gchar page_style[] =
-    "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:1em 2em;"
-    "color:#222;background:#fafafa}"
-    "h1{margin:0 0 .2em}h2{margin:1.4em 0 .3em;font-size:1.3em}"
-    ".time{color:#555;margin:0 0 1em}"
+    "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:1em 1.5em;"
+    "color:#222;background:#fafafa;font-size:15px}"
+    "h1{margin:0 0 .2em;font-size:1.8em}"
+    "h2{margin:1.2em 0 .3em;font-size:1.3em}"
+    ".time{color:#555;margin:0 0 .8em}"
     ".tiles{display:flex;flex-wrap:wrap;gap:.6em;margin:.5em 0}"
     ".tile{min-width:9em;padding:.5em .8em;border-radius:6px;color:#fff}"
     ".tile b{display:block;font-size:2.2em;line-height:1.1}"
-    ".tile.zero{opacity:.35}"
+    ".tile.zero{opacity:.3}"
     ".summary{font-size:1.1em;font-weight:bold}"
-    "table{border-collapse:collapse;margin:.3em 0 1em;background:#fff}"
+    "table{border-collapse:collapse;margin:.3em 0 1em;background:#fff;"
+    "font-size:.9em}"
     "caption{text-align:left;font-weight:bold;padding:.3em 0}"
-    "th,td{border:1px solid #ccc;padding:.2em .6em;text-align:left}"
-    "th{background:#eee}td.n{text-align:right}"
-    ".badge{padding:.1em .5em;border-radius:4px;color:#fff;"
-    "white-space:nowrap}"
-    ".s-streaming,.s-recording,.s-serving{background:#2e7d32}"
-    ".s-connecting,.s-reconnecting{background:#1565c0}"
-    ".s-stalled{background:#ef6c00}"
-    ".s-awaiting-repair,.s-disk-full,.s-error{background:#c62828}"
-    ".s-stopped,.s-idle,.s-other{background:#616161}"
+    "th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left;"
+    "vertical-align:top}"
+    "th{background:#eee}td.n{text-align:right;white-space:nowrap}"
+    "td.err{max-width:24em}td.loc{color:#777;font-size:.9em}"
+    ".badge{display:inline-block;padding:.1em .5em;border-radius:4px;"
+    "color:#fff;white-space:nowrap;font-weight:bold}"
+    "small[lang=vi]{display:block;color:#555;white-space:nowrap}"
+    /* strong colours on badges and tiles only */
+    ".badge.s-streaming,.badge.s-recording,.badge.s-serving,"
+    ".tile.s-streaming{background:#2e7d32}"
+    ".badge.s-connecting,.badge.s-reconnecting,.tile.s-connecting,"
+    ".tile.s-reconnecting{background:#1565c0}"
+    ".badge.s-stalled,.tile.s-stalled{background:#ef6c00}"
+    ".badge.s-awaiting-repair,.badge.s-disk-full,.badge.s-error,"
+    ".tile.s-awaiting-repair{background:#c62828}"
+    ".badge.s-stopped,.badge.s-idle,.badge.s-other,.tile.s-stopped,"
+    ".tile.s-other{background:#616161}"
+    /* a light tint on the rows that need someone */
     "tr.s-awaiting-repair td,tr.s-disk-full td,tr.s-error td{"
-    "background:#fdecea}" "tr.s-stalled td{background:#fff3e0}"
-    "tr.s-awaiting-repair td.st,tr.s-stalled td.st{background:inherit}"
-    ".warn{color:#c62828;font-weight:bold}" ".muted{color:#777}";
+    "background:#fdecea}"
+    "tr.s-stalled td{background:#fff3e0}"
+    "tr.s-connecting td,tr.s-reconnecting td{background:#e8f0fb}"
+    ".warn{color:#c62828;font-weight:bold}.muted{color:#777}";
 
 /**
  * anninh_health_state_label_vi:
@@ -108,9 +120,9 @@ append_badge (GString * out, const gchar * state)
   g_string_append_printf (out, "<span class=\"badge s-%s\">",
       state_class (state));
   append_escaped (out, state);
-  if (vi)
-    g_string_append_printf (out, " · <span lang=\"vi\">%s</span>", vi);
   g_string_append (out, "</span>");
+  if (vi)
+    g_string_append_printf (out, "<small lang=\"vi\">%s</small>", vi);
 }
 
 static void
@@ -312,8 +324,8 @@ append_camera_row (GString * out, const GstStructure * e, gint64 now_us)
   append_cell_number (out, e, "uptime-ratio", "%.1f %%", 100);
   append_cell_text (out, picture, (picture && !g_str_equal (picture, "ok")
           && !g_str_equal (picture, "unknown")) ? "warn" : NULL);
-  append_cell_text (out, gst_structure_get_string (e, "location"), "muted");
-  append_cell_text (out, gst_structure_get_string (e, "last-error"), NULL);
+  append_cell_text (out, gst_structure_get_string (e, "location"), "loc");
+  append_cell_text (out, gst_structure_get_string (e, "last-error"), "err");
   g_string_append (out, "</tr>\n");
 }
 
