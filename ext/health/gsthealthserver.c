@@ -177,8 +177,7 @@ static void
 respond (SoupServerMessage * msg, guint status, const gchar * content_type,
     gchar * body)
 {
-  SoupMessageHeaders *headers =
-      soup_server_message_get_response_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
 
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_server_message_set_status (msg, status, NULL);
@@ -256,8 +255,7 @@ on_incoming (GSocketService * service, GSocketConnection * connection,
   remote = g_socket_connection_get_remote_address (connection, NULL);
   if (!soup_server_accept_iostream (self->server, G_IO_STREAM (connection),
           local, remote, &error)) {
-    GST_WARNING_OBJECT (self, "cannot serve a connection: %s",
-        error->message);
+    GST_WARNING_OBJECT (self, "cannot serve a connection: %s", error->message);
     g_clear_error (&error);
   }
   g_clear_object (&local);
@@ -434,8 +432,7 @@ gst_health_server_start (GstHealthServer * self)
 }
 
 static GstStateChangeReturn
-gst_health_server_change_state (GstElement * element,
-    GstStateChange transition)
+gst_health_server_change_state (GstElement * element, GstStateChange transition)
 {
   GstHealthServer *self = GST_HEALTH_SERVER (element);
   GstStateChangeReturn ret;

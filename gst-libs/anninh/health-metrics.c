@@ -26,7 +26,7 @@ typedef struct
 
 static const FieldMetric field_metrics[] = {
   {"camera", "since", "anninh_camera_state_change_timestamp_seconds", "gauge",
-      "When the camera entered its current state, Unix time in seconds.",
+        "When the camera entered its current state, Unix time in seconds.",
       TRUE},
   {"camera", "fps", "anninh_camera_frames_per_second", "gauge",
       "Frame rate the camera delivers, frames per second.", FALSE},

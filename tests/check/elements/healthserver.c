@@ -177,8 +177,7 @@ GST_START_TEST (test_port_0_binds_and_serves)
 
   http_request (port, "GET", "/health", &r);
   fail_unless_equals_int (r.status, 200);
-  fail_unless (has_header (&r, "Content-Type: application/json"), "%s",
-      r.head);
+  fail_unless (has_header (&r, "Content-Type: application/json"), "%s", r.head);
   fail_unless (json_parser_load_from_data (parser, r.body, -1, NULL));
   root = json_node_get_object (json_parser_get_root (parser));
   {

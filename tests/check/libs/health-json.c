@@ -18,7 +18,8 @@ snapshot_of (const gchar * first, ...)
   va_list args;
 
   va_start (args, first);
-  for (s = first; s != NULL; s = va_arg (args, const gchar *)) {
+  for (s = first; s != NULL; s = va_arg (args, const gchar *))
+  {
     GstStructure *e = gst_structure_from_string (s, NULL);
     fail_unless (e != NULL, "bad structure %s", s);
     g_ptr_array_add (snap, e);
@@ -82,8 +83,7 @@ GST_START_TEST (test_counts_sentence)
             "id", G_TYPE_STRING, "x", "state", G_TYPE_STRING,
             i < 309 ? "streaming" : "awaiting-repair", NULL));
   g_ptr_array_add (snap, gst_structure_new (ANNINH_HEALTH_KIND_RECORDER,
-          "id", G_TYPE_STRING, "x", "state", G_TYPE_STRING, "recording",
-          NULL));
+          "id", G_TYPE_STRING, "x", "state", G_TYPE_STRING, "recording", NULL));
   counts = anninh_health_count_states (snap, ANNINH_HEALTH_KIND_CAMERA);
   fail_unless (gst_structure_get_uint (counts, "streaming", &n));
   fail_unless_equals_int (n, 309);
@@ -120,8 +120,7 @@ GST_START_TEST (test_awkward_values)
           "state", G_TYPE_STRING, "streaming",
           "last-error", G_TYPE_STRING, "bad \x01 byte",
           "bytes", G_TYPE_UINT64, G_MAXUINT64,
-          "fps", G_TYPE_DOUBLE, INFINITY,
-          "caps", GST_TYPE_CAPS, NULL, NULL));
+          "fps", G_TYPE_DOUBLE, INFINITY, "caps", GST_TYPE_CAPS, NULL, NULL));
   g_ptr_array_add (snap, gst_structure_new ("radio", "id", G_TYPE_STRING,
           "r1", "state", G_TYPE_STRING, "on", NULL));
   text = anninh_health_snapshot_to_json (snap, 3, NOW_US, TRUE);

@@ -15,7 +15,8 @@ snapshot_of (const gchar * first, ...)
   va_list args;
 
   va_start (args, first);
-  for (s = first; s != NULL; s = va_arg (args, const gchar *)) {
+  for (s = first; s != NULL; s = va_arg (args, const gchar *))
+  {
     GstStructure *e = gst_structure_from_string (s, NULL);
     fail_unless (e != NULL, "bad structure %s", s);
     g_ptr_array_add (snap, e);
@@ -70,8 +71,9 @@ GST_END_TEST;
 
 GST_START_TEST (test_tables_per_site_and_link)
 {
-  GPtrArray *snap = snapshot_of (
-      "camera, id=a1, state=streaming, site=\"Xã An Bình\", link=wifi",
+  GPtrArray *snap =
+      snapshot_of
+      ("camera, id=a1, state=streaming, site=\"Xã An Bình\", link=wifi",
       "camera, id=a2, state=awaiting-repair, site=\"Xã An Bình\", link=wifi",
       "camera, id=a3, state=streaming, site=\"Xã An Bình\", link=fiber",
       "camera, id=b1, state=stalled, site=\"Phường 3\", link=4g",
