@@ -26,6 +26,11 @@ import urllib.parse
 import urllib.request
 
 BUILD_ROOT = os.environ.get("ANNINH_BUILD_ROOT", "")
+SOURCE_ROOT = os.environ.get(
+    "ANNINH_SOURCE_ROOT",
+    os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(
+        __file__)))))
+RULES_DIR = os.path.join(SOURCE_ROOT, "docs", "prometheus")
 FIXTURE = os.path.join(BUILD_ROOT, "tests", "integration", "health-fixture")
 SCREENSHOT = os.path.join(BUILD_ROOT, "tests", "integration",
                           "healthserver-status.png")
@@ -257,12 +262,16 @@ class HealthServerTest(unittest.TestCase):
         with tempfile.TemporaryDirectory(prefix="anninh-prom-") as tmp:
             config = os.path.join(tmp, "prometheus.yml")
             with open(config, "w") as f:
+                # the documented alert rules, evaluated every second
                 f.write("global:\n  scrape_interval: 1s\n"
                         "  scrape_timeout: 1s\n"
+                        "  evaluation_interval: 1s\n"
+                        "rule_files:\n  - '%s'\n"
                         "scrape_configs:\n  - job_name: anninh\n"
                         "    static_configs:\n"
                         "      - targets: ['127.0.0.1:%d']\n"
-                        % self.fixture.port)
+                        % (os.path.join(RULES_DIR, "anninh-alerts.yml"),
+                           self.fixture.port))
             port = free_port()
             log = open(os.path.join(tmp, "prometheus.log"), "w+")
             proc = subprocess.Popen(
@@ -323,6 +332,31 @@ class HealthServerTest(unittest.TestCase):
         ids = [r["metric"]["camera"] for r in awkward
                if r["value"][1] == "1"]
         self.assertIn(AWKWARD_ID, ids)
+        # the documented rules see our metrics: one pending (for: 10m)
+        # CameraAwaitingRepair alert per camera awaiting repair
+        expr = 'count(ALERTS{alertname="CameraAwaitingRepair"})'
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            alerts = self.query(api, expr)
+            if alerts and alerts[0]["value"][1] == str(want_repair):
+                break
+            time.sleep(1)
+        self.assertTrue(alerts, "no CameraAwaitingRepair alerts")
+        self.assertEqual(alerts[0]["value"][1], str(want_repair))
+
+    def test_example_prometheus_files(self):
+        """docs/prometheus: the example configuration and alert rules are
+        valid, and the rules' own unit tests pass."""
+        promtool = shutil.which("promtool")
+        if not promtool:
+            raise unittest.SkipTest("promtool not installed")
+        for args in (["check", "config", "prometheus.yml"],
+                     ["check", "rules", "anninh-alerts.yml"],
+                     ["test", "rules", "anninh-alerts.test.yml"]):
+            p = subprocess.run([promtool] + args, cwd=RULES_DIR,
+                               capture_output=True, timeout=60)
+            self.assertEqual(p.returncode, 0, "promtool %s: %s%s" % (
+                " ".join(args), p.stdout.decode(), p.stderr.decode()))
 
     # -- / -----------------------------------------------------------------
 
