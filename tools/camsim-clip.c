@@ -143,6 +143,12 @@ camsim_clip_pacer (gpointer user_data)
               GST_TIME_FORMAT, appsrc, GST_TIME_ARGS (feed->start_rt));
         }
         next = MIN (next, now + CAMSIM_PACER_TICK_US * 5);
+      } else if (GST_STATE (appsrc) != GST_STATE_PLAYING) {
+        /* Paused (all clients paused, or shutting down): the running time
+         * stops while our schedule would not. Start again at a keyframe
+         * once it plays. */
+        feed->started = FALSE;
+        GST_DEBUG ("appsrc %p: not playing, feed restarts", appsrc);
       } else {
         for (;;) {
           gint64 due;

@@ -503,6 +503,14 @@ class RtspPull:
             self.last_packet_at = now
             self._events.append((now, len(pkt), lost))
 
+    def pause(self):
+        """Sends PAUSE (the reply is read and ignored by the reader)."""
+        self._request("PAUSE", self.url)
+
+    def play(self):
+        """Sends PLAY again after pause()."""
+        self._request("PLAY", self.url)
+
     # -- measurements -----------------------------------------------------
     @property
     def closed(self):

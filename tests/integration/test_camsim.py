@@ -206,6 +206,24 @@ class AuthTest(unittest.TestCase):
             self.assertIn("401", err)
 
 
+class SourceTest(unittest.TestCase):
+    def test_source_resumes_after_pause(self):
+        clip = make_clip(codec="h264", width=320, height=240, fps=15,
+                         bitrate=300, seconds=2)
+        with CamSim(cameras=1, source=clip) as cs:
+            with RtspPull(cs.url(0)) as p:
+                p.wait_packets(20)
+                p.pause()
+                time.sleep(0.5)
+                n, _, _ = p.window(3)
+                self.assertLess(n, 5, "paused session still receives")
+                p.play()
+                # Restarts at once, at the clip's keyframe, stamped in time
+                # with the pipeline clock (stamps that ran on during the
+                # pause would hold the packets back for as long).
+                p.wait_packets(10, timeout=1.5)
+
+
 class CommandLineTest(unittest.TestCase):
     def test_bad_arguments_exit_2(self):
         for args in (["--cameras", "0"], ["--codec", "vp8"],
