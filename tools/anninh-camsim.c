@@ -127,8 +127,7 @@ camsim_remove_session (GstRTSPSessionPool * pool, GstRTSPSession * session,
 
 /* stdin commands, when stdin is a pipe or a terminal */
 static gboolean
-camsim_stdin_ready (GIOChannel * channel, GIOCondition cond,
-    gpointer user_data)
+camsim_stdin_ready (GIOChannel * channel, GIOCondition cond, gpointer user_data)
 {
   Camsim *sim = user_data;
   gchar *line = NULL;
@@ -220,12 +219,12 @@ anninh_cmd_camsim (int argc, char **argv)
     {"port", 'p', 0, G_OPTION_ARG_INT, &sim_.port,
         "RTSP port, 0 = pick a free one (default 8554)", "PORT"},
     {"control-address", 0, 0, G_OPTION_ARG_STRING, &sim_.control_address,
-        "Address the control port binds (default " DEFAULT_ADDRESS ")",
+          "Address the control port binds (default " DEFAULT_ADDRESS ")",
         "ADDR"},
     {"control-port", 0, 0, G_OPTION_ARG_INT, &sim_.control_port,
         "TCP control port, 0 = pick a free one (default 0)", "PORT"},
     {"cameras", 'n', 0, G_OPTION_ARG_INT, &cameras,
-        "Number of cameras, served as cam0..camN-1 (default 1, max 1000)",
+          "Number of cameras, served as cam0..camN-1 (default 1, max 1000)",
         "N"},
     {"codec", 'c', 0, G_OPTION_ARG_STRING, &codec_list,
           "Comma-separated codecs cycled over the cameras, h264 or h265 "
@@ -240,10 +239,10 @@ anninh_cmd_camsim (int argc, char **argv)
     {"bitrate", 0, 0, G_OPTION_ARG_INT, &sim_.bitrate,
         "Encoder bitrate in kbit/s (default 800)", "KBPS"},
     {"source", 's', 0, G_OPTION_ARG_FILENAME, &sim_.source,
-          "Serve this MP4, MKV or raw H.264/H.265 file on every camera, "
+        "Serve this MP4, MKV or raw H.264/H.265 file on every camera, "
           "looped, without re-encoding", "FILE"},
     {"demux-per-camera", 0, 0, G_OPTION_ARG_NONE, &sim_.demux_per_camera,
-          "With --source: every camera reads and demuxes the file itself, "
+        "With --source: every camera reads and demuxes the file itself, "
           "played once, no loop (the stock gst-rtsp-server way; for "
           "comparison benchmarks)", NULL},
     {"user", 'u', 0, G_OPTION_ARG_STRING, &sim_.user,
@@ -251,7 +250,7 @@ anninh_cmd_camsim (int argc, char **argv)
     {"password", 0, 0, G_OPTION_ARG_STRING, &sim_.password,
         "Password for --user", "PASSWORD"},
     {"make-clip", 0, 0, G_OPTION_ARG_FILENAME, &make_clip,
-          "Do not serve: encode a test clip (--codec, --width, --height, "
+        "Do not serve: encode a test clip (--codec, --width, --height, "
           "--fps, --bitrate, --seconds) into this MP4 file and exit", "OUT"},
     {"seconds", 0, 0, G_OPTION_ARG_INT, &seconds,
         "Length of the --make-clip clip in seconds (default 10)", "S"},

@@ -127,8 +127,7 @@ camsim_camera_fault_names (CamsimCamera * cam)
     g_ptr_array_add (names, g_strdup_printf ("lossy=%u",
             cam->faults.lossy_percent));
   if (cam->faults.slow_kbps)
-    g_ptr_array_add (names, g_strdup_printf ("slow=%u",
-            cam->faults.slow_kbps));
+    g_ptr_array_add (names, g_strdup_printf ("slow=%u", cam->faults.slow_kbps));
   g_mutex_unlock (&cam->lock);
   g_ptr_array_add (names, NULL);
   return (gchar **) g_ptr_array_free (names, FALSE);
@@ -189,8 +188,7 @@ camsim_camera_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     return GST_PAD_PROBE_OK;
   }
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    if (!camsim_camera_pass_packet (cam, GST_PAD_PROBE_INFO_BUFFER (info),
-            now))
+    if (!camsim_camera_pass_packet (cam, GST_PAD_PROBE_INFO_BUFFER (info), now))
       ret = GST_PAD_PROBE_DROP;
   } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
     GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);

@@ -130,8 +130,7 @@ camsim_clip_pacer (gpointer user_data)
         /* Only in PLAYING is the base time right: before that the
          * "running time" is the clock's absolute time. */
         feed->start_rt = GST_STATE (appsrc) == GST_STATE_PLAYING ?
-            gst_element_get_current_running_time (appsrc) :
-            GST_CLOCK_TIME_NONE;
+            gst_element_get_current_running_time (appsrc) : GST_CLOCK_TIME_NONE;
         if (GST_CLOCK_TIME_IS_VALID (feed->start_rt)
             && camsim_clip_push (clip, feed, appsrc) == GST_FLOW_OK) {
           feed->started = TRUE;

@@ -150,7 +150,8 @@ def main():
                 "camera (`--demux-per-camera`).\n\n")
         f.write("| mode | cameras | camsim CPU (cores) | RSS (MB) | per camera "
                 "median / min (kbit/s) | total (Mbit/s) | sessions | "
-                "CPU per Gbit/s delivered | client CPU (cores) | machine busy |\n"
+                "CPU per Gbit/s delivered | client CPU (cores) | "
+                "machine busy |\n"
                 "|---|---|---|---|---|---|---|---|---|---|\n")
         for r in rows:
             f.write("| %s | %d | %.2f | %.0f | %.0f / %.0f | %.1f | %d | "

@@ -29,8 +29,8 @@ import tempfile
 import time
 import urllib.parse
 
-__all__ = ["CamSim", "CamSimError", "RtspPull", "free_port", "tool", "tool_path",
-           "gst_launch_env", "make_clip", "build_root", "source_root"]
+__all__ = ["CamSim", "CamSimError", "RtspPull", "free_port", "tool",
+           "tool_path", "gst_launch_env", "make_clip", "build_root", "source_root"]
 
 _READY_RE = re.compile(
     r"^camsim ready rtsp=(?P<host>[^:\s]+):(?P<port>\d+) "
