@@ -30,7 +30,8 @@ import time
 import urllib.parse
 
 __all__ = ["CamSim", "CamSimError", "RtspPull", "free_port", "tool",
-           "tool_path", "gst_launch_env", "make_clip", "build_root", "source_root"]
+           "tool_path", "gst_launch_env", "make_clip", "build_root",
+           "source_root"]
 
 _READY_RE = re.compile(
     r"^camsim ready rtsp=(?P<host>[^:\s]+):(?P<port>\d+) "
