@@ -149,7 +149,7 @@ class CamSim:
     use (stop() is idempotent, and atexit stops it at the latest)."""
 
     def __init__(self, cameras=1, codecs=None, user=None, password=None,
-                 source=None, width=640, height=360, fps=15, bitrate=None,
+                 source=None, width=640, height=360, fps=25, bitrate=None,
                  extra_args=(), ready_timeout=60):
         self.cameras = cameras
         self.codecs = list(codecs) if codecs else ["h264"]
