@@ -3,6 +3,7 @@
 
 import os
 import subprocess
+import tempfile
 import unittest
 
 import time
@@ -207,6 +208,25 @@ class AuthTest(unittest.TestCase):
 
 
 class SourceTest(unittest.TestCase):
+    def test_raw_and_mkv_sources(self):
+        mp4 = make_clip(codec="h265", width=320, height=240, fps=15,
+                        bitrate=300, seconds=2)
+        with tempfile.TemporaryDirectory() as tmp:
+            raw = os.path.join(tmp, "clip.h265")
+            mkv = os.path.join(tmp, "clip.mkv")
+            for out, extra in ((raw, ["-bsf:v", "hevc_mp4toannexb", "-f",
+                                      "hevc"]), (mkv, [])):
+                r = subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", mp4,
+                                    "-c", "copy"] + extra + [out],
+                                   capture_output=True, text=True,
+                                   timeout=30)
+                self.assertEqual(r.returncode, 0, r.stderr)
+            for path in (raw, mkv):
+                with CamSim(cameras=1, source=path) as cs:
+                    rc, codec, err = ffprobe(cs.url(0))
+                    self.assertEqual((rc, codec), (0, "hevc"),
+                                     "%s: %s" % (path, err))
+
     def test_source_resumes_after_pause(self):
         clip = make_clip(codec="h264", width=320, height=240, fps=15,
                          bitrate=300, seconds=2)
@@ -238,6 +258,25 @@ class CommandLineTest(unittest.TestCase):
                  "/nonexistent/clip.mp4", timeout=30)
         self.assertEqual(r.returncode, 1, r.stderr)
         self.assertIn("/nonexistent/clip.mp4", r.stderr)
+
+    def test_source_without_video_exit_1(self):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "test_camsim.py")
+        r = tool("camsim", "--port", "0", "--source", path, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stderr)
+        self.assertIn("cannot read", r.stderr)
+
+    def test_harness_stops_camsim_when_a_test_fails(self):
+        pid = None
+        with self.assertRaises(ZeroDivisionError):
+            with CamSim(cameras=1) as cs:
+                pid = cs.proc.pid
+                1 / 0
+        self.assertIsNotNone(pid)
+        # gone, and reaped: no such process
+        with self.assertRaises(ProcessLookupError):
+            os.kill(pid, 0)
+        self.assertEqual(cs.returncode, 0, "camsim did not quit cleanly")
 
     def test_help_documents_the_protocol(self):
         r = tool("camsim", "--help", timeout=30)
