@@ -204,6 +204,22 @@ camsim_camera_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return ret;
 }
 
+/* A camera is live: it cannot seek. videotestsrc says it can, and then
+ * gst-rtsp-server 1.22 seeks the shared pipeline on every PLAY with a Range
+ * header, which deadlocked with concurrent clients. Answer "not seekable"
+ * before the query reaches the source. */
+static GstPadProbeReturn
+camsim_camera_query_probe (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+
+  if (GST_QUERY_TYPE (query) != GST_QUERY_SEEKING)
+    return GST_PAD_PROBE_OK;
+  gst_query_set_seeking (query, GST_FORMAT_TIME, FALSE, 0, -1);
+  return GST_PAD_PROBE_HANDLED;
+}
+
 /* --- picture faults (test-pattern mode) ------------------------------- */
 
 static void
@@ -302,6 +318,8 @@ camsim_camera_media_configure (GstRTSPMediaFactory * factory,
     gst_pad_add_probe (pad,
         GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
         camsim_camera_probe, cam, NULL);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
+        camsim_camera_query_probe, NULL, NULL);
     gst_object_unref (pad);
     gst_object_unref (pay);
   }

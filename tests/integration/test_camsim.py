@@ -194,6 +194,35 @@ class FaultTest(unittest.TestCase):
         self.assertGreater(b * 8 / 3 / 1000, 0.7 * base_kbps)
 
 
+class ConcurrencyTest(unittest.TestCase):
+    def test_clients_come_and_go_together(self):
+        """Six clients (TCP and UDP) joining and leaving two shared cameras
+        at once: every one gets its stream and camsim stays up (a seek on
+        PLAY deadlocked this once)."""
+        import threading
+        with CamSim(cameras=2) as cs:
+            results = []
+
+            def worker(k):
+                for i in range(3):
+                    try:
+                        rc, codec, err = ffprobe(
+                            cs.url(k % 2), "udp" if k % 3 == 0 else "tcp")
+                        results.append((rc, codec, err))
+                    except subprocess.TimeoutExpired:
+                        results.append((None, None, "ffprobe hung"))
+            threads = [threading.Thread(target=worker, args=(k,))
+                       for k in range(6)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            bad = [r for r in results if r[:2] != (0, "h264")]
+            self.assertEqual(bad, [], "%d of %d failed" % (len(bad),
+                                                           len(results)))
+            self.assertEqual(len(cs.status()), 2)
+
+
 class AuthTest(unittest.TestCase):
     def test_digest(self):
         with CamSim(cameras=1, user="officer", password="s3cret pw") as cs:
