@@ -112,7 +112,7 @@ enum
 typedef struct
 {
   GstClockTime running_time;
-  GBytes *record;               /* JSON */
+  gchar *record;                /* JSON */
 } PendingMeta;
 
 struct _GstEvidenceMux
@@ -181,7 +181,7 @@ GST_ELEMENT_REGISTER_DEFINE (evidencemux, "evidencemux", GST_RANK_NONE,
 static void
 pending_meta_free (PendingMeta * m)
 {
-  g_bytes_unref (m->record);
+  g_free (m->record);
   g_free (m);
 }
 
@@ -301,16 +301,8 @@ feed_meta (GstEvidenceMux * self, GstClockTime rt)
 
   while (!g_queue_is_empty (&due)) {
     PendingMeta *m = g_queue_pop_head (&due);
-    gsize size;
-    const guint8 *data = g_bytes_get_data (m->record, &size);
-    GError *err = NULL;
 
-    if (!anninh_media_signing_writer_add_arbitrary_data (self->writer, data,
-            size, &err)) {
-      GST_ELEMENT_WARNING (self, STREAM, TOO_LAZY,
-          ("Side data dropped: %s", err->message), (NULL));
-      g_clear_error (&err);
-    }
+    anninh_media_signing_writer_add_side_data (self->writer, m->record);
     pending_meta_free (m);
   }
 }
@@ -642,7 +634,7 @@ gst_evidence_mux_meta_chain (GstPad * pad, GstObject * parent,
 
   m = g_new0 (PendingMeta, 1);
   m->running_time = rt;
-  m->record = g_bytes_new_take (json, strlen (json));
+  m->record = json;
   GST_LOG_OBJECT (pad, "side data at %" GST_TIME_FORMAT, GST_TIME_ARGS (rt));
   GST_OBJECT_LOCK (self);
   g_queue_push_tail (&self->pending_meta, m);

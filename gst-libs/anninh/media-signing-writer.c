@@ -45,6 +45,8 @@ struct _AnninhMediaSigningWriter
   guint64 partial_start_ns;
   guint64 last_capture_ns, last_delta_ns;
   GPtrArray *queued;            /* unsigned SEIs for the next access unit */
+  GPtrArray *side_data;         /* JsonNode, for the current (partial) GOP */
+  guint64 gop_capture_ns;       /* capture time leading the (partial) GOP */
   guint64 signatures;
 };
 
@@ -79,6 +81,8 @@ anninh_media_signing_writer_new (AnninhNalCodec codec, AnninhSigningKey * key)
   w->latitude = w->longitude = NAN;
   w->hashes = g_byte_array_new ();
   w->queued = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  w->side_data =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_node_unref);
   anninh_media_signing_writer_reset (w);
   return w;
 }
@@ -100,6 +104,7 @@ anninh_media_signing_writer_free (AnninhMediaSigningWriter * w)
   g_free (w->address);
   g_byte_array_unref (w->hashes);
   g_ptr_array_unref (w->queued);
+  g_ptr_array_unref (w->side_data);
   g_clear_pointer (&w->certificate_sei, g_bytes_unref);
   g_free (w);
 }
@@ -131,6 +136,8 @@ anninh_media_signing_writer_reset (AnninhMediaSigningWriter * w)
   w->last_capture_ns = 0;
   w->last_delta_ns = 0;
   g_ptr_array_set_size (w->queued, 0);
+  g_ptr_array_set_size (w->side_data, 0);
+  w->gop_capture_ns = 0;
 }
 
 /**
@@ -337,11 +344,127 @@ hash_unsigned_sei (AnninhMediaSigningWriter * w, GBytes * sei)
   g_byte_array_append (w->hashes, h, HASH_SIZE);
 }
 
+/* Largest arbitrary data: the TLV length is 16 bits, one byte is the
+ * version. */
+#define MAX_ARBITRARY_DATA (G_MAXUINT16 - 1)
+
+/**
+ * anninh_media_signing_writer_add_side_data:
+ * @writer: a writer
+ * @json: one JSON value (a record of side data: an event, a plate read,
+ *   a GPS fix); text that is not JSON is kept as a JSON string
+ *
+ * Adds a record to the attribution document of the current (partial)
+ * GOP: it goes into the "side-data" array of the arbitrary data TLV of
+ * the SEI that closes this GOP, and is signed with it.
+ */
+void
+anninh_media_signing_writer_add_side_data (AnninhMediaSigningWriter * w,
+    const gchar * json)
+{
+  JsonNode *node;
+
+  g_return_if_fail (json != NULL);
+  node = json_from_string (json, NULL);
+  if (node == NULL) {
+    node = json_node_new (JSON_NODE_VALUE);
+    json_node_set_string (node, json);
+  }
+  g_ptr_array_add (w->side_data, node);
+}
+
+static gchar *
+iso8601 (guint64 ns)
+{
+  GDateTime *dt = g_date_time_new_from_unix_utc ((gint64) (ns / 1000000000));
+  gchar *seconds = dt ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S") : NULL;
+  gchar *iso = g_strdup_printf ("%s.%06" G_GUINT64_FORMAT "Z",
+      seconds ? seconds : "1970-01-01T00:00:00", (ns % 1000000000) / 1000);
+
+  g_free (seconds);
+  if (dt)
+    g_date_time_unref (dt);
+  return iso;
+}
+
+/* The attribution document of the (partial) GOP being closed, or NULL when
+ * there is nothing to attribute. Side data that does not fit the TLV is
+ * dropped, oldest first, and counted. */
+static gchar *
+attribution_json (AnninhMediaSigningWriter * w, guint64 end_ns)
+{
+  guint first = 0;
+
+  if (w->camera_id == NULL && w->address == NULL && isnan (w->latitude)
+      && w->side_data->len == 0)
+    return NULL;
+
+  for (;;) {
+    JsonBuilder *b = json_builder_new ();
+    JsonNode *root;
+    gchar *json, *iso;
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "type");
+    json_builder_add_string_value (b, "anninh-attribution");
+    json_builder_set_member_name (b, "version");
+    json_builder_add_int_value (b, 1);
+    if (w->camera_id) {
+      json_builder_set_member_name (b, "camera-id");
+      json_builder_add_string_value (b, w->camera_id);
+    }
+    if (!isnan (w->latitude) && !isnan (w->longitude)) {
+      json_builder_set_member_name (b, "latitude");
+      json_builder_add_double_value (b, w->latitude);
+      json_builder_set_member_name (b, "longitude");
+      json_builder_add_double_value (b, w->longitude);
+    }
+    if (w->address) {
+      json_builder_set_member_name (b, "address");
+      json_builder_add_string_value (b, w->address);
+    }
+    iso = iso8601 (w->gop_capture_ns);
+    json_builder_set_member_name (b, "capture-time");
+    json_builder_add_string_value (b, iso);
+    g_free (iso);
+    json_builder_set_member_name (b, "capture-time-ns");
+    json_builder_add_int_value (b, (gint64) w->gop_capture_ns);
+    iso = iso8601 (end_ns);
+    json_builder_set_member_name (b, "end-time");
+    json_builder_add_string_value (b, iso);
+    g_free (iso);
+    json_builder_set_member_name (b, "end-time-ns");
+    json_builder_add_int_value (b, (gint64) end_ns);
+    if (w->side_data->len > 0) {
+      json_builder_set_member_name (b, "side-data");
+      json_builder_begin_array (b);
+      for (guint i = first; i < w->side_data->len; i++)
+        json_builder_add_value (b,
+            json_node_copy (g_ptr_array_index (w->side_data, i)));
+      json_builder_end_array (b);
+      if (first > 0) {
+        json_builder_set_member_name (b, "side-data-dropped");
+        json_builder_add_int_value (b, first);
+      }
+    }
+    json_builder_end_object (b);
+    root = json_builder_get_root (b);
+    json = json_to_string (root, FALSE);
+    json_node_unref (root);
+    g_object_unref (b);
+    if (strlen (json) <= MAX_ARBITRARY_DATA || first >= w->side_data->len)
+      return json;
+    g_free (json);
+    first = MAX (first + 1, first + (w->side_data->len - first) / 4);
+  }
+}
+
 /* The SEI closing the current (partial) GOP at @time_ns. */
 static GBytes *
 gop_sei (AnninhMediaSigningWriter * w, gboolean partial, gboolean sign,
-    GError ** error)
+    guint64 end_ns, GError ** error)
 {
+  gchar *attribution = attribution_json (w, end_ns);
   AnninhMediaSigningGeneral general;
   guint8 gop_hash[HASH_SIZE] = { 0 };
   guint n = w->hashes->len / HASH_SIZE;
@@ -361,115 +484,18 @@ gop_sei (AnninhMediaSigningWriter * w, gboolean partial, gboolean sign,
   if (n > 0 && n <= MAX_LISTED_HASHES)
     anninh_media_signing_tlv_append_hash_list (tlvs, w->hashes->data,
         w->hashes->len);
+  if (attribution) {
+    anninh_media_signing_tlv_append_arbitrary_data (tlvs,
+        (const guint8 *) attribution, strlen (attribution));
+    g_free (attribution);
+  }
   sei = build_sei (w, 0x00, tlvs, sign, error);
   g_byte_array_unref (tlvs);
 
   g_byte_array_set_size (w->hashes, 0);
+  g_ptr_array_set_size (w->side_data, 0);
   w->has_anchor = FALSE;
   return sei;
-}
-
-static GBytes *
-arbitrary_data_sei (AnninhMediaSigningWriter * w, const guint8 * data,
-    gsize size)
-{
-  GByteArray *tlvs = g_byte_array_new ();
-  GBytes *sei;
-
-  anninh_media_signing_tlv_append_arbitrary_data (tlvs, data, size);
-  sei = build_sei (w, 0x00, tlvs, FALSE, NULL);
-  g_byte_array_unref (tlvs);
-  return sei;
-}
-
-/* Largest arbitrary data: the TLV length is 16 bits, one byte is the
- * version. */
-#define MAX_ARBITRARY_DATA (G_MAXUINT16 - 1)
-
-/**
- * anninh_media_signing_writer_add_arbitrary_data:
- * @writer: a writer
- * @data: vendor data (gst-anninh writes one JSON object)
- * @size: its size, at most 65534 bytes
- * @error: return location for a #G_IO_ERROR_MESSAGE_TOO_LARGE
- *
- * Queues an unsigned Media Signing SEI holding only an arbitrary data TLV
- * with @data. It goes out before the pictures of the next access unit and
- * is hashed into that GOP, so the next signature covers it.
- *
- * Returns: %FALSE when @data is too large.
- */
-gboolean
-anninh_media_signing_writer_add_arbitrary_data (AnninhMediaSigningWriter * w,
-    const guint8 * data, gsize size, GError ** error)
-{
-  if (size > MAX_ARBITRARY_DATA) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-        "Side data of %" G_GSIZE_FORMAT " bytes is larger than the %u bytes"
-        " a Media Signing TLV holds", size, MAX_ARBITRARY_DATA);
-    return FALSE;
-  }
-  g_ptr_array_add (w->queued, arbitrary_data_sei (w, data, size));
-  return TRUE;
-}
-
-static void
-queue_attribution (AnninhMediaSigningWriter * w, guint64 capture_ns)
-{
-  JsonBuilder *b;
-  JsonNode *root;
-  gchar *json;
-  GDateTime *dt;
-  gchar *iso, *seconds;
-
-  if (w->camera_id == NULL && w->address == NULL && isnan (w->latitude)
-      && isnan (w->longitude))
-    return;
-
-  dt = g_date_time_new_from_unix_utc ((gint64) (capture_ns / 1000000000));
-  seconds = dt ? g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S") : NULL;
-  iso = g_strdup_printf ("%s.%06" G_GUINT64_FORMAT "Z",
-      seconds ? seconds : "1970-01-01T00:00:00",
-      (capture_ns % 1000000000) / 1000);
-  g_free (seconds);
-
-  b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "anninh-attribution");
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, 1);
-  if (w->camera_id) {
-    json_builder_set_member_name (b, "camera-id");
-    json_builder_add_string_value (b, w->camera_id);
-  }
-  if (!isnan (w->latitude) && !isnan (w->longitude)) {
-    json_builder_set_member_name (b, "latitude");
-    json_builder_add_double_value (b, w->latitude);
-    json_builder_set_member_name (b, "longitude");
-    json_builder_add_double_value (b, w->longitude);
-  }
-  if (w->address) {
-    json_builder_set_member_name (b, "address");
-    json_builder_add_string_value (b, w->address);
-  }
-  json_builder_set_member_name (b, "capture-time");
-  json_builder_add_string_value (b, iso);
-  json_builder_set_member_name (b, "capture-time-ns");
-  json_builder_add_int_value (b, (gint64) capture_ns);
-  json_builder_set_member_name (b, "gop");
-  json_builder_add_int_value (b, w->counter);
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json = json_to_string (root, FALSE);
-  anninh_media_signing_writer_add_arbitrary_data (w, (const guint8 *) json,
-      strlen (json), NULL);
-  g_free (json);
-  json_node_unref (root);
-  g_object_unref (b);
-  g_free (iso);
-  if (dt)
-    g_date_time_unref (dt);
 }
 
 /* Capture time @a in (partial) GOP timestamp units, strictly increasing. */
@@ -600,7 +626,7 @@ anninh_media_signing_writer_push_au (AnninhMediaSigningWriter * w,
     advance_time (w, capture_time_ns);
     if (w->started && w->counter > 0) {
       gboolean sign = partial || w->gops_until_signing == 0;
-      GBytes *sei = gop_sei (w, partial, sign, error);
+      GBytes *sei = gop_sei (w, partial, sign, capture_time_ns, error);
       if (sei == NULL) {
         ok = FALSE;
         goto done;
@@ -619,8 +645,8 @@ anninh_media_signing_writer_push_au (AnninhMediaSigningWriter * w,
       w->started = TRUE;
       if (w->gops_until_signing > 0)
         w->gops_until_signing--;
-      queue_attribution (w, capture_time_ns);
     }
+    w->gop_capture_ns = capture_time_ns;
   }
 
   if (w->started) {
@@ -671,7 +697,8 @@ anninh_media_signing_writer_finish (AnninhMediaSigningWriter * w,
   }
   g_ptr_array_set_size (w->queued, 0);
   advance_time (w, w->last_capture_ns + w->last_delta_ns);
-  sei = gop_sei (w, FALSE, TRUE, error);
+  sei = gop_sei (w, FALSE, TRUE, w->last_capture_ns + w->last_delta_ns,
+      error);
   if (sei == NULL)
     return FALSE;
   emit (seis, sei);

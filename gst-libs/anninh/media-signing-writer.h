@@ -26,16 +26,20 @@ G_BEGIN_DECLS
  *   signed) in the first access unit and again before the next keyframe
  *   after anninh_media_signing_writer_request_certificate();
  * - at each IDR/IRAP picture, the SEI of the GOP that just ended (general
- *   info, hash list, signature), prepended to that keyframe; with
- *   gops-per-signature N > 1 only every Nth is signed, the others are
- *   unsigned, placed in the next access unit and hashed into the GOP they
- *   are in;
- *   a partial GOP SEI (always signed) when a GOP lasts longer than the
- *   maximum partial duration;
- * - an unsigned arbitrary-data SEI with attribution (camera id, location,
- *   capture time, JSON) after each GOP's keyframe, and one per
- *   anninh_media_signing_writer_add_arbitrary_data() call: these are
- *   hashed into their GOP, so the next signature covers them.
+ *   info, hash list, arbitrary data, signature), prepended to that
+ *   keyframe; with gops-per-signature N > 1 only every Nth is signed, the
+ *   others are unsigned, placed in the next access unit and hashed into
+ *   the GOP they are in; a partial GOP SEI (always signed) when a GOP
+ *   lasts longer than the maximum partial duration.
+ *
+ * The arbitrary data TLV of each GOP SEI holds the attribution document
+ * of that (partial) GOP, JSON: camera id, location, capture time of its
+ * first frame and of the next one, and the side data added with
+ * anninh_media_signing_writer_add_side_data() meanwhile. It sits in the
+ * signed GOP SEI, as the ONVIF reference implementation writes it: the
+ * reference validator (r25.12.3) takes any Media Signing SEI for a GOP
+ * SEI, so a separate arbitrary-data SEI as the spec text describes makes
+ * it report the stream not authentic.
  *
  * Frames before the first keyframe are not signed.
  *
@@ -68,10 +72,8 @@ void     anninh_media_signing_writer_set_attribution (AnninhMediaSigningWriter *
 
 void     anninh_media_signing_writer_request_certificate (AnninhMediaSigningWriter * writer);
 
-gboolean anninh_media_signing_writer_add_arbitrary_data (AnninhMediaSigningWriter * writer,
-                                                         const guint8 * data,
-                                                         gsize size,
-                                                         GError ** error);
+void     anninh_media_signing_writer_add_side_data (AnninhMediaSigningWriter * writer,
+                                                    const gchar * json);
 
 gboolean anninh_media_signing_writer_push_au (AnninhMediaSigningWriter * writer,
                                               const guint8 * au,
