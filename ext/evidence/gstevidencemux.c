@@ -90,6 +90,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_evidence_mux_debug);
 #define DEFAULT_MANUFACTURER "gst-anninh"
 #define DEFAULT_GOPS_PER_SIGNATURE 1
 #define DEFAULT_MAX_GOP_DURATION (5 * GST_SECOND)
+#define DEFAULT_FINAL_SEI TRUE
 /* side data kept while no video flows; the oldest is dropped beyond */
 #define MAX_PENDING_META 1000
 
@@ -106,6 +107,7 @@ enum
   PROP_MANUFACTURER,
   PROP_GOPS_PER_SIGNATURE,
   PROP_MAX_GOP_DURATION,
+  PROP_FINAL_SEI,
   PROP_SIGNATURES,
 };
 
@@ -132,6 +134,7 @@ struct _GstEvidenceMux
   gchar *manufacturer;
   guint gops_per_signature;
   GstClockTime max_gop_duration;
+  gboolean final_sei;
 
   /* GST_OBJECT_LOCK */
   AnninhSigningKey *key;        /* loaded NULL -> READY */
@@ -394,7 +397,7 @@ gst_evidence_mux_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
     self->last_duration = GST_BUFFER_DURATION (buf);
 
   seis = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
-  before = anninh_media_signing_writer_get_signatures (self->writer);
+  before = anninh_media_signing_writer_get_certificates (self->writer);
   if (!gst_buffer_map (buf, &map, GST_MAP_READ)) {
     g_ptr_array_unref (seis);
     gst_buffer_unref (buf);
@@ -427,8 +430,7 @@ gst_evidence_mux_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
   self->signatures = anninh_media_signing_writer_get_signatures (self->writer);
   GST_OBJECT_UNLOCK (self);
   if (self->pending_reason
-      && anninh_media_signing_writer_get_signatures (self->writer) > before) {
-    /* the certificate SEI is the first thing signed in such an AU */
+      && anninh_media_signing_writer_get_certificates (self->writer) > before) {
     post_certificate_message (self, self->pending_reason, rt);
     g_clear_pointer (&self->pending_reason, g_free);
   }
@@ -443,8 +445,17 @@ push_final (GstEvidenceMux * self)
   GError *err = NULL;
   GstBuffer *out;
 
+  gboolean final_sei;
+
   if (self->writer == NULL)
     return;
+  GST_OBJECT_LOCK (self);
+  final_sei = self->final_sei;
+  GST_OBJECT_UNLOCK (self);
+  if (!final_sei) {
+    anninh_media_signing_writer_reset (self->writer);
+    return;
+  }
   feed_meta (self, GST_CLOCK_TIME_NONE);
   seis = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
   if (!anninh_media_signing_writer_finish (self->writer, seis, &err)) {
@@ -462,6 +473,10 @@ push_final (GstEvidenceMux * self)
       GST_BUFFER_DTS (out) = GST_BUFFER_PTS (out);
     }
     GST_BUFFER_FLAG_SET (out, GST_BUFFER_FLAG_DELTA_UNIT);
+    GST_OBJECT_LOCK (self);
+    self->signatures =
+        anninh_media_signing_writer_get_signatures (self->writer);
+    GST_OBJECT_UNLOCK (self);
     GST_DEBUG_OBJECT (self, "pushing %u final SEIs", seis->len);
     gst_pad_push (self->srcpad, out);
   }
@@ -877,6 +892,9 @@ gst_evidence_mux_set_property (GObject * object, guint prop_id,
     case PROP_MAX_GOP_DURATION:
       self->max_gop_duration = g_value_get_uint64 (value);
       break;
+    case PROP_FINAL_SEI:
+      self->final_sei = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -918,6 +936,9 @@ gst_evidence_mux_get_property (GObject * object, guint prop_id,
       break;
     case PROP_MAX_GOP_DURATION:
       g_value_set_uint64 (value, self->max_gop_duration);
+      break;
+    case PROP_FINAL_SEI:
+      g_value_set_boolean (value, self->final_sei);
       break;
     case PROP_SIGNATURES:
       g_value_set_uint64 (value, self->signatures);
@@ -1060,6 +1081,19 @@ gst_evidence_mux_class_init (GstEvidenceMuxClass * klass)
           "Sign a partial GOP when a GOP runs longer than this, in ns "
           "(0: never)", 0, G_MAXUINT64, DEFAULT_MAX_GOP_DURATION, rw));
   /**
+   * GstEvidenceMux:final-sei:
+   *
+   * At EOS, sign the last GOP with an SEI in an access unit of its own.
+   * That access unit has no picture: GStreamer decoders ignore it, ffmpeg
+   * logs "missing picture in access unit" for it. FALSE leaves the frames
+   * since the last keyframe unsigned.
+   */
+  g_object_class_install_property (gobject_class, PROP_FINAL_SEI,
+      g_param_spec_boolean ("final-sei", "Final SEI",
+          "At EOS, sign the last GOP in an access unit without picture",
+          DEFAULT_FINAL_SEI, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
    * GstEvidenceMux:signatures:
    *
    * Signatures made since the element went to PAUSED.
@@ -1111,6 +1145,7 @@ gst_evidence_mux_init (GstEvidenceMux * self)
   self->manufacturer = g_strdup (DEFAULT_MANUFACTURER);
   self->gops_per_signature = DEFAULT_GOPS_PER_SIGNATURE;
   self->max_gop_duration = DEFAULT_MAX_GOP_DURATION;
+  self->final_sei = DEFAULT_FINAL_SEI;
   self->last_pts = self->last_duration = GST_CLOCK_TIME_NONE;
   g_queue_init (&self->pending_meta);
   gst_segment_init (&self->segment, GST_FORMAT_TIME);

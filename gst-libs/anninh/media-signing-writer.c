@@ -48,6 +48,7 @@ struct _AnninhMediaSigningWriter
   GPtrArray *side_data;         /* JsonNode, for the current (partial) GOP */
   guint64 gop_capture_ns;       /* capture time leading the (partial) GOP */
   guint64 signatures;
+  guint64 certificates;
 };
 
 static void
@@ -243,6 +244,18 @@ guint64
 anninh_media_signing_writer_get_signatures (AnninhMediaSigningWriter * w)
 {
   return w->signatures;
+}
+
+/**
+ * anninh_media_signing_writer_get_certificates:
+ * @writer: a writer
+ *
+ * Returns: how many times the certificate SEI went out (all sessions).
+ */
+guint64
+anninh_media_signing_writer_get_certificates (AnninhMediaSigningWriter * w)
+{
+  return w->certificates;
 }
 
 /* Frames an SEI around @tlvs (signed when @sign) and returns it with a
@@ -609,6 +622,7 @@ anninh_media_signing_writer_push_au (AnninhMediaSigningWriter * w,
       goto done;
     }
     emit (seis, cert);
+    w->certificates++;
     w->want_certificate = FALSE;
     w->first_au_done = TRUE;
   }

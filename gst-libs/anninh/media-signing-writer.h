@@ -91,6 +91,8 @@ void     anninh_media_signing_writer_reset (AnninhMediaSigningWriter * writer);
 
 guint64  anninh_media_signing_writer_get_signatures (AnninhMediaSigningWriter * writer);
 
+guint64  anninh_media_signing_writer_get_certificates (AnninhMediaSigningWriter * writer);
+
 G_END_DECLS
 
 #endif /* __ANNINH_MEDIA_SIGNING_WRITER_H__ */
