@@ -4,7 +4,9 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 
+#include <anninh/capture-time.h>
 #include <anninh/evidence-events.h>
+#include <anninh/media-signing-tlv.h>
 #include <anninh/nal-units.h>
 
 #include "../signing-test-util.h"
@@ -363,6 +365,47 @@ GST_START_TEST (test_meta_pad)
 
 GST_END_TEST;
 
+/* The signed start and end times are the capture times from the
+ * reference timestamp meta, not the buffer timestamps. */
+GST_START_TEST (test_capture_time_from_meta)
+{
+  GstHarness *h = new_harness ();
+  const guint64 t0 = G_GUINT64_CONSTANT (1795357893000000000);
+  GPtrArray *seis = sei_array ();
+  const guint8 *gen;
+  gint64 start = 0, end = 0;
+
+  for (guint i = 0; i < 5; i++) {
+    GstBuffer *b = au_buffer (i % 2 == 0, i), *out;
+    GByteArray *rest;
+
+    anninh_buffer_add_capture_time (b, t0 + i * 333 * GST_MSECOND);
+    gst_harness_push (h, b);
+    out = gst_harness_pull (h);
+    /* the capture time meta travels on */
+    fail_unless (anninh_buffer_get_capture_time (out, &(guint64) {
+            0}));
+    rest = split_output (out, i == 4 ? seis : NULL);
+    g_byte_array_unref (rest);
+    gst_buffer_unref (out);
+  }
+  /* the SEI at frame 4 closes the GOP of frames 2 and 3 */
+  fail_unless_equals_int (seis->len, 1);
+  gen = g_bytes_get_data (((TestSei *) seis->pdata[0])->tlv[1], NULL);
+  for (guint i = 0; i < 8; i++) {
+    start = (start << 8) | gen[5 + i];
+    end = (end << 8) | gen[13 + i];
+  }
+  fail_unless_equals_int64 (start,
+      anninh_media_signing_time_from_unix_ns (t0 + 2 * 333 * GST_MSECOND));
+  fail_unless_equals_int64 (end,
+      anninh_media_signing_time_from_unix_ns (t0 + 4 * 333 * GST_MSECOND));
+  g_ptr_array_unref (seis);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 evidencemux_suite (void)
 {
@@ -376,6 +419,7 @@ evidencemux_suite (void)
   tcase_add_test (tc, test_key_errors);
   tcase_add_test (tc, test_refuse_caps);
   tcase_add_test (tc, test_meta_pad);
+  tcase_add_test (tc, test_capture_time_from_meta);
   return s;
 }
 
