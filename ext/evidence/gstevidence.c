@@ -6,12 +6,15 @@
 
 #include <gst/gst.h>
 
+#include "gstevidencemux.h"
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = TRUE;
 
   /* ret |= GST_ELEMENT_REGISTER (element, plugin); per element */
+  ret |= GST_ELEMENT_REGISTER (evidencemux, plugin);
 
   return ret;
 }
