@@ -6,12 +6,17 @@
 
 #include <gst/gst.h>
 
+#include "gstevidenceverify.h"
+#include "gstevidencewatermark.h"
+
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
   gboolean ret = TRUE;
 
   /* ret |= GST_ELEMENT_REGISTER (element, plugin); per element */
+  ret |= GST_ELEMENT_REGISTER (evidenceverify, plugin);
+  ret |= GST_ELEMENT_REGISTER (evidencewatermark, plugin);
 
   return ret;
 }
