@@ -16,8 +16,10 @@ const guint8 anninh_ms_uuid[16] = {
 G_DEFINE_QUARK (anninh-media-signing-reader-error-quark,
     anninh_ms_reader_error);
 
+#define NO_START_CODE G_MAXSIZE
+
 /* Returns the offset of the first byte after the next start code at or after
- * @from, or @size if none. */
+ * @from, or NO_START_CODE if none. */
 static gsize
 find_start_code_end (const guint8 * data, gsize size, gsize from)
 {
@@ -28,13 +30,13 @@ find_start_code_end (const guint8 * data, gsize size, gsize from)
     gsize pos;
 
     if (p == NULL)
-      return size;
+      return NO_START_CODE;
     pos = p - data;
     if (data[pos - 1] == 0 && data[pos - 2] == 0)
       return pos + 1;
     i = pos - 1;
   }
-  return size;
+  return NO_START_CODE;
 }
 
 gboolean
@@ -53,14 +55,14 @@ anninh_ms_next_nal (const guint8 * data, gsize size, gsize * offset,
   if (start == 0 || !(start >= 3 && data[start - 1] == 1 && data[start - 2] == 0
           && data[start - 3] == 0)) {
     start = find_start_code_end (data, size, start);
-    if (start >= size) {
+    if (start == NO_START_CODE || start >= size) {
       *offset = size;
       return FALSE;
     }
   }
 
   next = find_start_code_end (data, size, start);
-  if (next >= size) {
+  if (next == NO_START_CODE) {
     end = size;
     *offset = size;
   } else {
