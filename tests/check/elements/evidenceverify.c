@@ -30,14 +30,18 @@ teardown (void)
 static GList *
 run (GPtrArray * aus, const gchar * ca)
 {
-  GstHarness *h = gst_harness_new ("evidenceverify");
+  GstElement *e = gst_element_factory_make ("evidenceverify", NULL);
+  GstHarness *h;
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
   GList *out = NULL;
 
-  gst_element_set_bus (h->element, bus);
+  /* before the harness starts it: the CA file is read at start */
   if (ca)
-    g_object_set (h->element, "ca-file", ca, NULL);
+    g_object_set (e, "ca-file", ca, NULL);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_element_set_bus (h->element, bus);
   gst_harness_set_src_caps_str (h, CAPS);
   for (guint i = 0; i < aus->len; i++) {
     GByteArray *au = g_ptr_array_index (aus, i);
