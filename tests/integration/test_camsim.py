@@ -307,6 +307,16 @@ class CommandLineTest(unittest.TestCase):
             os.kill(pid, 0)
         self.assertEqual(cs.returncode, 0, "camsim did not quit cleanly")
 
+    def test_commands_on_stdin(self):
+        r = tool("camsim", "--port", "0", "--cameras", "2", timeout=30,
+                 input="freeze cam1\nstatus\nquit\n")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertRegex(r.stdout, r"^camsim ready rtsp=127\.0\.0\.1:\d+ "
+                         r"control=127\.0\.0\.1:\d+ cameras=2\n$")
+        self.assertIn("ok cam1 frozen", r.stderr)
+        self.assertIn('"faults":["freeze"]', r.stderr)
+        self.assertIn("ok quitting", r.stderr)
+
     def test_help_documents_the_protocol(self):
         r = tool("camsim", "--help", timeout=30)
         self.assertEqual(r.returncode, 0)
