@@ -28,16 +28,18 @@
  * If the port cannot be bound (already in use, or an address that is not
  * this machine's) the element posts an error and the change to READY fails.
  *
- * ## Example launch line
+ * ## Example launch lines
  * |[
  * gst-launch-1.0 healthserver port=9090 title="Xã An Bình" \
+ *     videotestsrc is-live=true ! fakesink
+ * ]| serves, next to a pipeline, the health of the process on
+ * http://127.0.0.1:9090/ (an empty registry here: useful to check the
+ * firewall and the Prometheus configuration before cameras are added).
+ * |[
+ * gst-launch-1.0 healthserver port=9090 address=0.0.0.0 \
  *     ipcamsrc location=rtsp://192.168.1.20/stream1 camera-id=cong-chinh \
  *     site="Xã An Bình" link=wifi ! fakesink
- * ]| serves the health of one camera on http://127.0.0.1:9090/.
- * |[
- * gst-launch-1.0 healthserver port=9090
- * ]| serves an empty registry: useful to check the firewall and the
- * Prometheus configuration before cameras are added.
+ * ]| serves the health of one camera to the whole network.
  *
  * ## Bus messages
  *
