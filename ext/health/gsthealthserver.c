@@ -30,13 +30,13 @@
  *
  * ## Example launch lines
  * |[
- * gst-launch-1.0 healthserver port=9090 title="Xã An Bình" \
+ * gst-launch-1.0 healthserver port=9464 title="Xã An Bình" \
  *     videotestsrc is-live=true ! fakesink
  * ]| serves, next to a pipeline, the health of the process on
- * http://127.0.0.1:9090/ (an empty registry here: useful to check the
+ * http://127.0.0.1:9464/ (an empty registry here: useful to check the
  * firewall and the Prometheus configuration before cameras are added).
  * |[
- * gst-launch-1.0 healthserver port=9090 address=0.0.0.0 \
+ * gst-launch-1.0 healthserver port=9464 address=0.0.0.0 \
  *     ipcamsrc location=rtsp://192.168.1.20/stream1 camera-id=cong-chinh \
  *     site="Xã An Bình" link=wifi ! fakesink
  * ]| serves the health of one camera to the whole network.
@@ -48,7 +48,7 @@
  * - `address` (string): the address listened on, as set.
  * - `port` (uint): the TCP port bound (the one the system picked when
  *   #GstHealthServer:port is 0).
- * - `url` (string): the status page's URL, e.g. "http://127.0.0.1:9090/".
+ * - `url` (string): the status page's URL, e.g. "http://127.0.0.1:9464/".
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -67,7 +67,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_health_server_debug);
 #define GST_CAT_DEFAULT gst_health_server_debug
 
 #define DEFAULT_ADDRESS "127.0.0.1"
-#define DEFAULT_PORT 9090
+/* not Prometheus' own 9090: the district's Prometheus often runs on the
+ * same server (Debian's prometheus package listens on 9090) */
+#define DEFAULT_PORT 9464
 #define DEFAULT_TITLE "Camera health"
 #define DEFAULT_REFRESH 10
 

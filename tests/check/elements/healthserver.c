@@ -116,7 +116,7 @@ GST_START_TEST (test_properties)
   g_object_get (e, "address", &address, "port", &port, "title", &title,
       "refresh", &refresh, NULL);
   fail_unless_equals_string (address, "127.0.0.1");
-  fail_unless_equals_int (port, 9090);
+  fail_unless_equals_int (port, 9464);
   fail_unless_equals_string (title, "Camera health");
   fail_unless_equals_int (refresh, 10);
   g_free (address);
