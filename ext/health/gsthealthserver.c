@@ -36,10 +36,9 @@
  * http://127.0.0.1:9464/ (an empty registry here: useful to check the
  * firewall and the Prometheus configuration before cameras are added).
  * |[
- * gst-launch-1.0 healthserver port=9464 address=0.0.0.0 \
- *     ipcamsrc location=rtsp://192.168.1.20/stream1 camera-id=cong-chinh \
- *     site="Xã An Bình" link=wifi ! fakesink
- * ]| serves the health of one camera to the whole network.
+ * gst-launch-1.0 healthserver port=0 -m
+ * ]| lets the system pick the port; the `healthserver-listening` message
+ * printed by `-m` says which.
  *
  * ## Bus messages
  *
