@@ -28,16 +28,17 @@
  * If the port cannot be bound (already in use, or an address that is not
  * this machine's) the element posts an error and the change to READY fails.
  *
- * ## Example launch line
+ * ## Example launch lines
  * |[
- * gst-launch-1.0 healthserver port=9090 title="Xã An Bình" \
- *     ipcamsrc location=rtsp://192.168.1.20/stream1 camera-id=cong-chinh \
- *     site="Xã An Bình" link=wifi ! fakesink
- * ]| serves the health of one camera on http://127.0.0.1:9090/.
+ * gst-launch-1.0 healthserver port=9464 title="Xã An Bình" \
+ *     videotestsrc is-live=true ! fakesink
+ * ]| serves, next to a pipeline, the health of the process on
+ * http://127.0.0.1:9464/ (an empty registry here: useful to check the
+ * firewall and the Prometheus configuration before cameras are added).
  * |[
- * gst-launch-1.0 healthserver port=9090
- * ]| serves an empty registry: useful to check the firewall and the
- * Prometheus configuration before cameras are added.
+ * gst-launch-1.0 healthserver port=0 -m
+ * ]| lets the system pick the port; the `healthserver-listening` message
+ * printed by `-m` says which.
  *
  * ## Bus messages
  *
@@ -46,7 +47,7 @@
  * - `address` (string): the address listened on, as set.
  * - `port` (uint): the TCP port bound (the one the system picked when
  *   #GstHealthServer:port is 0).
- * - `url` (string): the status page's URL, e.g. "http://127.0.0.1:9090/".
+ * - `url` (string): the status page's URL, e.g. "http://127.0.0.1:9464/".
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -65,7 +66,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_health_server_debug);
 #define GST_CAT_DEFAULT gst_health_server_debug
 
 #define DEFAULT_ADDRESS "127.0.0.1"
-#define DEFAULT_PORT 9090
+/* not Prometheus' own 9090: the district's Prometheus often runs on the
+ * same server (Debian's prometheus package listens on 9090) */
+#define DEFAULT_PORT 9464
 #define DEFAULT_TITLE "Camera health"
 #define DEFAULT_REFRESH 10
 

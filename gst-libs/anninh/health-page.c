@@ -46,7 +46,8 @@ static const gchar page_style[] =
     "background:#fdecea}"
     "tr.s-stalled td{background:#fff3e0}"
     "tr.s-connecting td,tr.s-reconnecting td{background:#e8f0fb}"
-    ".warn{color:#c62828;font-weight:bold}.muted{color:#777}";
+    ".warn{color:#c62828;font-weight:bold}.muted{color:#777}"
+    ".ok{color:#2e7d32;font-weight:bold}";
 
 /**
  * anninh_health_state_label_vi:
@@ -329,6 +330,86 @@ append_camera_row (GString * out, const GstStructure * e, gint64 now_us)
   g_string_append (out, "</tr>\n");
 }
 
+/* How urgently a camera needs someone: 0 = not at all. Worst first in the
+ * "needs attention" table. */
+static gint
+attention_rank (const GstStructure * e)
+{
+  static const gchar *const order[] = { "awaiting-repair", "stalled",
+    "reconnecting", "connecting", "stopped"
+  };
+  const gchar *state = entry_state (e);
+  const gchar *picture = gst_structure_get_string (e, "picture");
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (order); i++)
+    if (g_str_equal (state, order[i]))
+      return G_N_ELEMENTS (order) + 1 - i;
+  if (!g_str_equal (state, "streaming"))
+    return 2;                   /* a state this version does not know */
+  if (picture && (g_str_equal (picture, "frozen")
+          || g_str_equal (picture, "black") || g_str_equal (picture, "moved")))
+    return 1;
+  return 0;
+}
+
+static gint
+compare_attention (gconstpointer a, gconstpointer b)
+{
+  const GstStructure *ea = *(const GstStructure **) a;
+  const GstStructure *eb = *(const GstStructure **) b;
+  gint c = attention_rank (eb) - attention_rank (ea);
+
+  return c != 0 ? c : compare_cameras (a, b);
+}
+
+/* Every camera that is not streaming a good picture, worst first, so the
+ * duty officer does not have to read every site's table. */
+static void
+append_attention (GString * out, GPtrArray * snap, gint64 now_us)
+{
+  GPtrArray *cams = g_ptr_array_new ();
+  guint i;
+
+  for (i = 0; i < snap->len; i++) {
+    const GstStructure *e = g_ptr_array_index (snap, i);
+    if (gst_structure_has_name (e, ANNINH_HEALTH_KIND_CAMERA)
+        && attention_rank (e) > 0)
+      g_ptr_array_add (cams, (gpointer) e);
+  }
+  g_ptr_array_sort (cams, compare_attention);
+
+  if (cams->len == 0) {
+    g_string_append (out, "<p class=\"ok\">Every camera streams a good "
+        "picture. <span lang=\"vi\">Tất cả camera hoạt động tốt.</span>"
+        "</p>\n");
+  } else {
+    g_string_append_printf (out, "<h2>Needs attention <span lang=\"vi\" "
+        "class=\"muted\">(Cần xử lý)</span>: %u camera%s</h2>\n<table "
+        "class=\"attention\">\n<tr><th>Camera</th><th>Site</th><th>Link"
+        "</th><th>State</th><th>Since</th><th>Picture</th><th>Last error"
+        "</th></tr>\n", cams->len, cams->len == 1 ? "" : "s");
+    for (i = 0; i < cams->len; i++) {
+      const GstStructure *e = g_ptr_array_index (cams, i);
+      const gchar *state = entry_state (e);
+
+      g_string_append_printf (out, "<tr class=\"s-%s\">", state_class (state));
+      append_cell_text (out, gst_structure_get_string (e, "id"), NULL);
+      append_cell_text (out, gst_structure_get_string (e, "site"), NULL);
+      append_cell_text (out, gst_structure_get_string (e, "link"), NULL);
+      g_string_append (out, "<td class=\"st\">");
+      append_badge (out, state);
+      g_string_append (out, "</td>");
+      append_cell_time_since (out, e, "since", now_us);
+      append_cell_text (out, gst_structure_get_string (e, "picture"), NULL);
+      append_cell_text (out, gst_structure_get_string (e, "last-error"), "err");
+      g_string_append (out, "</tr>\n");
+    }
+    g_string_append (out, "</table>\n");
+  }
+  g_ptr_array_unref (cams);
+}
+
 static void
 append_site_heading (GString * out, const gchar * site, GPtrArray * cams,
     guint from, guint to)
@@ -566,6 +647,8 @@ anninh_health_snapshot_to_html (GPtrArray * snapshot, guint64 generation,
   g_string_append (out, "</p>\n");
 
   append_tiles (out, snapshot, ANNINH_HEALTH_KIND_CAMERA);
+  if (total > 0)
+    append_attention (out, snapshot, now_us);
   append_cameras (out, snapshot, now_us);
   append_recorders (out, snapshot, now_us);
   append_shares (out, snapshot);

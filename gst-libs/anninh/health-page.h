@@ -13,9 +13,10 @@ G_BEGIN_DECLS
  *   officer reads at a glance
  *
  * One self-contained UTF-8 HTML page (no scripts, no external resources):
- * camera counts by state at the top, then a table per site (commune or
- * ward) and link, one row per camera coloured by state, then the recorders
- * and the police shares. Every text from the registry is escaped. The page
+ * camera counts by state at the top, the cameras that need attention (not
+ * streaming, or a frozen, black or moved picture; worst first), then a
+ * table per site (commune or ward) and link, one row per camera coloured by
+ * state, then the recorders and the police shares. Every text from the registry is escaped. The page
  * reloads itself with a meta refresh.
  */
 

@@ -401,8 +401,10 @@ class HealthServerTest(unittest.TestCase):
             self.assertNotIn("<b>số 1</b>", dom)
             self.assertIn("&lt;b&gt;số 1&lt;/b&gt;", dom)
             self.assertIn("Chờ sửa chữa", dom)
+            # each camera awaiting repair: once under "needs attention",
+            # once in its site's table
             self.assertEqual(dom.count('<tr class="s-awaiting-repair">'),
-                             self.expected_counts()["awaiting-repair"])
+                             2 * self.expected_counts()["awaiting-repair"])
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ GST_START_TEST (test_properties)
   g_object_get (e, "address", &address, "port", &port, "title", &title,
       "refresh", &refresh, NULL);
   fail_unless_equals_string (address, "127.0.0.1");
-  fail_unless_equals_int (port, 9090);
+  fail_unless_equals_int (port, 9464);
   fail_unless_equals_string (title, "Camera health");
   fail_unless_equals_int (refresh, 10);
   g_free (address);
@@ -450,6 +450,53 @@ keep_alive_request_then_hang_up (guint port)
   g_object_unref (client);
 }
 
+/* Clients that never finish a request must not keep the server (or the
+ * state change to NULL) alive. */
+GST_START_TEST (test_stop_with_open_connections)
+{
+  GstElement *e = server_on_port_0 (NULL);
+  GSocketClient *client = g_socket_client_new ();
+  GSocketConnection *idle, *half;
+  GSocketAddress *addr;
+  const gchar half_request[] = "GET /health HTTP/1.1\r\nHo";
+  gint64 start;
+  guint port;
+
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PLAYING),
+      GST_STATE_CHANGE_SUCCESS);
+  port = bound_port (e);
+  addr = g_inet_socket_address_new_from_string ("127.0.0.1", port);
+  g_socket_client_set_enable_proxy (client, FALSE);
+  idle = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL,
+      NULL);
+  half = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (addr), NULL,
+      NULL);
+  fail_unless (idle != NULL && half != NULL);
+  fail_unless (g_output_stream_write_all (g_io_stream_get_output_stream
+          (G_IO_STREAM (half)), half_request, strlen (half_request), NULL,
+          NULL, NULL));
+  g_usleep (100 * 1000);
+
+  start = g_get_monotonic_time ();
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_NULL),
+      GST_STATE_CHANGE_SUCCESS);
+  fail_unless (g_get_monotonic_time () - start < 5 * G_USEC_PER_SEC);
+
+  /* the port is free again */
+  g_object_set (e, "port", port, NULL);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_READY),
+      GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_state (e, GST_STATE_NULL);
+
+  g_object_unref (idle);
+  g_object_unref (half);
+  g_object_unref (addr);
+  g_object_unref (client);
+  gst_check_teardown_element (e);
+}
+
+GST_END_TEST;
+
 static guint
 open_fds (void)
 {
@@ -507,6 +554,7 @@ healthserver_suite (void)
   tcase_add_test (tc, test_state_cycles);
   tcase_add_test (tc, test_requests_during_churn);
   tcase_add_test (tc, test_no_descriptor_per_connection);
+  tcase_add_test (tc, test_stop_with_open_connections);
   return s;
 }
 

@@ -96,7 +96,8 @@ GST_START_TEST (test_tables_per_site_and_link)
   fail_unless (phuong < an_binh && an_binh < none);
   /* Xã An Bình has two tables, fiber before wifi */
   fail_unless_equals_int (count (html, "<table>"), 4 + 2);
-  fail_unless_equals_int (count (html, "<table>"), count (html, "</table>"));
+  fail_unless_equals_int (count (html, "<table class=\"attention\">"), 1);
+  fail_unless_equals_int (count (html, "<table"), count (html, "</table>"));
   fail_unless (strstr (an_binh, "Link: fiber") < strstr (an_binh,
           "Link: wifi"));
   fail_unless (strstr (html, "Link: wifi — 2 cameras: 1 streaming, "
@@ -126,6 +127,48 @@ GST_START_TEST (test_no_refresh_and_empty)
 
 GST_END_TEST;
 
+/* The cameras that need someone, worst first, before the site tables.
+ * (Ids and sites must not be t or f: the structure parser reads booleans.) */
+GST_START_TEST (test_needs_attention)
+{
+  GPtrArray *snap =
+      snapshot_of ("camera, id=a1, state=streaming, site=Son, picture=ok",
+      "camera, id=b1, state=stalled, site=Son",
+      "camera, id=c1, state=streaming, site=Son, picture=black",
+      "camera, id=d1, state=awaiting-repair, site=Tan",
+      "camera, id=e1, state=awaiting-repair, site=Son",
+      "camera, id=f1, state=reconnecting, site=Son", NULL);
+  gchar *html = anninh_health_snapshot_to_html (snap, 1, NOW_US, NULL, 0);
+  const gchar *att = strstr (html, "<table class=\"attention\">");
+  const gchar *end, *order[] = { "<td>e1</td>", "<td>d1</td>", "<td>b1</td>",
+    "<td>f1</td>", "<td>c1</td>"
+  };
+  guint i;
+
+  fail_unless (att != NULL);
+  fail_unless (strstr (html, "Needs attention") < att);
+  end = strstr (att, "</table>");
+  fail_unless (end < strstr (html, "<h2>Son "));
+  for (i = 0; i < G_N_ELEMENTS (order); i++) {
+    const gchar *at = strstr (att, order[i]);
+    fail_unless (at != NULL && at < end, "%s not in the table", order[i]);
+    att = at;
+  }
+  fail_if (g_strstr_len (strstr (html, "<table class=\"attention\">"),
+          end - strstr (html, "<table class=\"attention\">"), "<td>a1</td>"));
+  g_free (html);
+  g_ptr_array_unref (snap);
+
+  snap = snapshot_of ("camera, id=a1, state=streaming", NULL);
+  html = anninh_health_snapshot_to_html (snap, 1, NOW_US, NULL, 0);
+  fail_unless (strstr (html, "Every camera streams a good picture."));
+  fail_if (strstr (html, "attention"));
+  g_free (html);
+  g_ptr_array_unref (snap);
+}
+
+GST_END_TEST;
+
 static Suite *
 health_page_suite (void)
 {
@@ -136,6 +179,7 @@ health_page_suite (void)
   tcase_add_test (tc, test_escapes_everything);
   tcase_add_test (tc, test_tables_per_site_and_link);
   tcase_add_test (tc, test_no_refresh_and_empty);
+  tcase_add_test (tc, test_needs_attention);
   return s;
 }
 
