@@ -384,7 +384,8 @@ GST_START_TEST (test_capture_time_from_meta)
     out = gst_harness_pull (h);
     /* the capture time meta travels on */
     fail_unless (anninh_buffer_get_capture_time (out, &(guint64) {
-            0}));
+            0}
+        ));
     rest = split_output (out, i == 4 ? seis : NULL);
     g_byte_array_unref (rest);
     gst_buffer_unref (out);

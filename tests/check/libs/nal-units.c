@@ -151,10 +151,8 @@ GST_START_TEST (test_split_malformed)
       fail_unless (u->end <= n);
       fail_unless (u->size > 0);
       /* classification of anything does not crash */
-      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H264, d + u->offset,
-          u->size);
-      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H265, d + u->offset,
-          u->size);
+      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H264, d + u->offset, u->size);
+      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H265, d + u->offset, u->size);
       anninh_nal_unit_is_first_slice (ANNINH_NAL_CODEC_H265, d + u->offset,
           u->size);
     }
