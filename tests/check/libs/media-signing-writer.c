@@ -455,7 +455,7 @@ GST_START_TEST (test_writer_malformed)
   test_keys_init (&k);
   key = anninh_signing_key_load (k.key, NULL, k.chain, NULL);
   w = anninh_media_signing_writer_new (ANNINH_NAL_CODEC_H265, key);
-  for (guint i = 0; i < 300; i++) {
+  for (guint i = 0; i < 150; i++) {
     gsize n = g_rand_int_range (r, 0, 100);
     guint8 *d = g_malloc (n + 8);
     GPtrArray *seis = g_ptr_array_new_with_free_func ((GDestroyNotify)
