@@ -51,9 +51,9 @@
  * ## Bus messages
  *
  * `evidencemux-certificate` (element message), each time the certificate
- * SEI goes out:
- * - `reason` (string): "start", "segment", "flush" or the reason string of
- *   the certificate request event
+ * SEI is sent again because of a request event, a new segment or a flush:
+ * - `reason` (string): "segment", "flush" or the reason string of the
+ *   certificate request event
  * - `subject` (string): subject of the signing certificate (RFC 2253)
  * - `running-time` (guint64): running time of the access unit carrying it
  *
