@@ -51,9 +51,9 @@
  * ## Bus messages
  *
  * `evidencemux-certificate` (element message), each time the certificate
- * SEI goes out:
- * - `reason` (string): "start", "segment", "flush" or the reason string of
- *   the certificate request event
+ * SEI is sent again because of a request event, a new segment or a flush:
+ * - `reason` (string): "segment", "flush" or the reason string of the
+ *   certificate request event
  * - `subject` (string): subject of the signing certificate (RFC 2253)
  * - `running-time` (guint64): running time of the access unit carrying it
  *
@@ -259,8 +259,7 @@ ensure_writer (GstEvidenceMux * self)
   }
   self->writer = anninh_media_signing_writer_new (self->codec, key);
   anninh_media_signing_writer_set_gops_per_signature (self->writer, gops);
-  anninh_media_signing_writer_set_max_partial_duration (self->writer,
-      max_dur);
+  anninh_media_signing_writer_set_max_partial_duration (self->writer, max_dur);
   anninh_media_signing_writer_set_vendor_info (self->writer, NULL, camera_id,
       manufacturer);
   if (lat == 0.0 && lon == 0.0)
@@ -505,8 +504,7 @@ set_codec_from_caps (GstEvidenceMux * self, GstCaps * caps)
 }
 
 static gboolean
-gst_evidence_mux_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
+gst_evidence_mux_sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstEvidenceMux *self = GST_EVIDENCE_MUX (parent);
 
@@ -544,8 +542,7 @@ gst_evidence_mux_sink_event (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_evidence_mux_src_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
+gst_evidence_mux_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstEvidenceMux *self = GST_EVIDENCE_MUX (parent);
 
@@ -568,8 +565,7 @@ gst_evidence_mux_src_event (GstPad * pad, GstObject * parent,
 /* Side data: one JSON record per buffer, kept until video reaches its
  * running time. */
 static GstFlowReturn
-gst_evidence_mux_meta_chain (GstPad * pad, GstObject * parent,
-    GstBuffer * buf)
+gst_evidence_mux_meta_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 {
   GstEvidenceMux *self = GST_EVIDENCE_MUX (parent);
   GstSegment *segment = gst_pad_get_element_private (pad);
@@ -660,8 +656,7 @@ gst_evidence_mux_meta_chain (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_evidence_mux_meta_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
+gst_evidence_mux_meta_event (GstPad * pad, GstObject * parent, GstEvent * event)
 {
   GstSegment *segment = gst_pad_get_element_private (pad);
 
@@ -692,8 +687,7 @@ gst_evidence_mux_meta_event (GstPad * pad, GstObject * parent,
 }
 
 static gboolean
-gst_evidence_mux_meta_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
+gst_evidence_mux_meta_query (GstPad * pad, GstObject * parent, GstQuery * query)
 {
   if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
     GstCaps *filter, *templ = gst_pad_get_pad_template_caps (pad);

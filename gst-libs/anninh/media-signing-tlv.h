@@ -117,9 +117,8 @@ void   anninh_media_signing_tlv_append_header (GByteArray * out,
                                                AnninhMediaSigningTag tag,
                                                gsize length);
 
-void   anninh_media_signing_tlv_append_general (GByteArray * out,
-                                                const AnninhMediaSigningGeneral * general,
-                                                gsize hash_size);
+void anninh_media_signing_tlv_append_general (GByteArray * out,
+    const AnninhMediaSigningGeneral * general, gsize hash_size);
 
 void   anninh_media_signing_tlv_append_hash_list (GByteArray * out,
                                                   const guint8 * hashes,

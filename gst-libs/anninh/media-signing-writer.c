@@ -17,7 +17,7 @@
 /* The reference validator keeps at most 300 hashes per list; a longer
  * (partial) GOP is sent without its list (the spec's low bitrate mode). */
 #define MAX_LISTED_HASHES 300
-#define DEFAULT_MAX_PARTIAL_NS (G_GUINT64_CONSTANT (5) * G_TIME_SPAN_SECOND * 1000)
+#define DEFAULT_MAX_PARTIAL_NS (G_GUINT64_CONSTANT (5000000000))
 
 struct _AnninhMediaSigningWriter
 {
@@ -323,8 +323,7 @@ certificate_sei (AnninhMediaSigningWriter * w, GError ** error)
   anninh_media_signing_tlv_append_vendor_info (tlvs, w->firmware, w->serial,
       w->manufacturer);
   chain = anninh_signing_key_get_certificate_chain (w->key, &chain_size);
-  anninh_media_signing_tlv_append_certificates (tlvs, FALSE, chain,
-      chain_size);
+  anninh_media_signing_tlv_append_certificates (tlvs, FALSE, chain, chain_size);
   w->certificate_sei = build_sei (w,
       ANNINH_MEDIA_SIGNING_RESERVED_CERTIFICATE_SEI, tlvs, TRUE, error);
   g_byte_array_unref (tlvs);
@@ -711,8 +710,7 @@ anninh_media_signing_writer_finish (AnninhMediaSigningWriter * w,
   }
   g_ptr_array_set_size (w->queued, 0);
   advance_time (w, w->last_capture_ns + w->last_delta_ns);
-  sei = gop_sei (w, FALSE, TRUE, w->last_capture_ns + w->last_delta_ns,
-      error);
+  sei = gop_sei (w, FALSE, TRUE, w->last_capture_ns + w->last_delta_ns, error);
   if (sei == NULL)
     return FALSE;
   emit (seis, sei);

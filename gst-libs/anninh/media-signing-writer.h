@@ -48,32 +48,30 @@ G_BEGIN_DECLS
 
 typedef struct _AnninhMediaSigningWriter AnninhMediaSigningWriter;
 
-AnninhMediaSigningWriter *anninh_media_signing_writer_new (AnninhNalCodec codec,
-                                                           AnninhSigningKey * key);
+AnninhMediaSigningWriter * anninh_media_signing_writer_new (
+    AnninhNalCodec codec, AnninhSigningKey * key);
 
 void     anninh_media_signing_writer_free (AnninhMediaSigningWriter * writer);
 
-void     anninh_media_signing_writer_set_gops_per_signature (AnninhMediaSigningWriter * writer,
-                                                             guint gops);
+void anninh_media_signing_writer_set_gops_per_signature (
+    AnninhMediaSigningWriter * writer, guint gops);
 
-void     anninh_media_signing_writer_set_max_partial_duration (AnninhMediaSigningWriter * writer,
-                                                               guint64 duration_ns);
+void anninh_media_signing_writer_set_max_partial_duration (
+    AnninhMediaSigningWriter * writer, guint64 duration_ns);
 
-void     anninh_media_signing_writer_set_vendor_info (AnninhMediaSigningWriter * writer,
-                                                      const gchar * firmware,
-                                                      const gchar * serial,
-                                                      const gchar * manufacturer);
+void anninh_media_signing_writer_set_vendor_info (
+    AnninhMediaSigningWriter * writer, const gchar * firmware,
+    const gchar * serial, const gchar * manufacturer);
 
-void     anninh_media_signing_writer_set_attribution (AnninhMediaSigningWriter * writer,
-                                                      const gchar * camera_id,
-                                                      gdouble latitude,
-                                                      gdouble longitude,
-                                                      const gchar * address);
+void anninh_media_signing_writer_set_attribution (
+    AnninhMediaSigningWriter * writer, const gchar * camera_id,
+    gdouble latitude, gdouble longitude, const gchar * address);
 
-void     anninh_media_signing_writer_request_certificate (AnninhMediaSigningWriter * writer);
+void anninh_media_signing_writer_request_certificate (
+    AnninhMediaSigningWriter * writer);
 
-void     anninh_media_signing_writer_add_side_data (AnninhMediaSigningWriter * writer,
-                                                    const gchar * json);
+void anninh_media_signing_writer_add_side_data (
+    AnninhMediaSigningWriter * writer, const gchar * json);
 
 gboolean anninh_media_signing_writer_push_au (AnninhMediaSigningWriter * writer,
                                               const guint8 * au,
@@ -89,9 +87,11 @@ gboolean anninh_media_signing_writer_finish (AnninhMediaSigningWriter * writer,
 
 void     anninh_media_signing_writer_reset (AnninhMediaSigningWriter * writer);
 
-guint64  anninh_media_signing_writer_get_signatures (AnninhMediaSigningWriter * writer);
+guint64 anninh_media_signing_writer_get_signatures (
+    AnninhMediaSigningWriter * writer);
 
-guint64  anninh_media_signing_writer_get_certificates (AnninhMediaSigningWriter * writer);
+guint64 anninh_media_signing_writer_get_certificates (
+    AnninhMediaSigningWriter * writer);
 
 G_END_DECLS
 

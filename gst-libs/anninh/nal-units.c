@@ -111,8 +111,7 @@ anninh_nal_unit_type (AnninhNalCodec codec, const guint8 * nal, gsize size)
  *   %ANNINH_NAL_CLASS_OTHER.
  */
 AnninhNalClass
-anninh_nal_unit_classify (AnninhNalCodec codec, const guint8 * nal,
-    gsize size)
+anninh_nal_unit_classify (AnninhNalCodec codec, const guint8 * nal, gsize size)
 {
   guint type;
 

@@ -25,7 +25,8 @@ struct _AnninhSigningKey
   gchar *subject;
 };
 
-G_DEFINE_QUARK (anninh-signing-key-error-quark, anninh_signing_key_error);
+G_DEFINE_QUARK (anninh - signing - key - error - quark,
+    anninh_signing_key_error);
 
 typedef struct
 {
@@ -72,8 +73,7 @@ read_pem_file (const gchar * what, const gchar * path, gchar ** contents,
 }
 
 static EVP_PKEY *
-load_private_key (const gchar * path, const gchar * passphrase,
-    GError ** error)
+load_private_key (const gchar * path, const gchar * passphrase, GError ** error)
 {
   gchar *pem = NULL;
   gsize size = 0;
@@ -120,7 +120,8 @@ check_key_type (EVP_PKEY * pkey, const gchar * path,
     size_t len = 0;
 
     if (EVP_PKEY_get_group_name (pkey, group, sizeof (group), &len) == 1
-        && (g_str_equal (group, "prime256v1") || g_str_equal (group, "P-256"))) {
+        && (g_str_equal (group, "prime256v1")
+            || g_str_equal (group, "P-256"))) {
       *algorithm = ANNINH_SIGNING_ALGORITHM_ECDSA_P256;
       return TRUE;
     }
@@ -182,8 +183,7 @@ load_chain (AnninhSigningKey * key, const gchar * path, GError ** error)
           key->pkey) != 1) {
     g_set_error (error, ANNINH_SIGNING_KEY_ERROR,
         ANNINH_SIGNING_KEY_ERROR_MISMATCH,
-        "The first certificate in %s does not belong to the private key",
-        path);
+        "The first certificate in %s does not belong to the private key", path);
     ERR_clear_error ();
     goto done;
   }
@@ -335,8 +335,7 @@ anninh_signing_key_get_max_signature_size (AnninhSigningKey * key)
  *   without the root CA: what goes into the certificate chain TLV.
  */
 const gchar *
-anninh_signing_key_get_certificate_chain (AnninhSigningKey * key,
-    gsize * size)
+anninh_signing_key_get_certificate_chain (AnninhSigningKey * key, gsize * size)
 {
   if (size)
     *size = key->chain_size;

@@ -82,10 +82,10 @@ AnninhSigningAlgorithm
 
 guint             anninh_signing_key_get_bits (AnninhSigningKey * key);
 
-gsize             anninh_signing_key_get_max_signature_size (AnninhSigningKey * key);
+gsize anninh_signing_key_get_max_signature_size (AnninhSigningKey * key);
 
-const gchar      *anninh_signing_key_get_certificate_chain (AnninhSigningKey * key,
-                                                            gsize * size);
+const gchar * anninh_signing_key_get_certificate_chain (AnninhSigningKey * key,
+    gsize * size);
 
 const gchar      *anninh_signing_key_get_subject (AnninhSigningKey * key);
 

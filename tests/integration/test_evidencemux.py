@@ -14,14 +14,19 @@ For H.264 and H.265 through each container it checks that
   changed).
 """
 
+import datetime
 import hashlib
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
+
+from anninh_harness import CamSim, gst_launch_env
 
 FRAMES = 75          # 3 s at 25 fps
 GOP = 25
@@ -303,6 +308,56 @@ class EvidenceMuxTest(unittest.TestCase):
 
     def test_h265(self):
         self._codec_all_containers("h265")
+
+    def _live(self, codec):
+        """A live RTSP camera (camsim) signed on the fly, stopped with EOS:
+        every GOP seen is signed, the certificate comes first, the signed
+        times are the wall clock of the capture."""
+        out = self.path("live-%s.h26x" % codec)
+        depay = "rtph264depay" if codec == "h264" else "rtph265depay"
+        with CamSim(cameras=1, codecs=[codec], fps=15) as cs:
+            pipeline = (
+                "gst-launch-1.0 -q -e rtspsrc location=%s latency=200 ! %s "
+                "! %sparse ! video/x-%s,stream-format=byte-stream,"
+                "alignment=au ! evidencemux private-key=%s "
+                "private-key-passphrase=s3cret-pass certificate-chain=%s "
+                "camera-id=cam-live ! filesink location=%s" % (
+                    cs.url(0), depay, codec, codec, self.path("cam.key"),
+                    self.path("chain.pem"), out))
+            started = time.time()
+            proc = subprocess.Popen(["sh", "-c", "exec " + pipeline],
+                                    env=gst_launch_env(),
+                                    stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True)
+            time.sleep(7)
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, 0, output)
+        with open(out, "rb") as f:
+            stream = SignedStream(f.read(), codec)
+        certs = gops = 0
+        for kind, _, tags, document, hashes, prev in stream.walk():
+            self.assertTrue(self.verify_signature(tags, document))
+            if kind == "cert":
+                certs += 1
+                continue
+            gops += 1
+            general = tags[1]
+            self.assertEqual(general[27:59], sha(b"".join(hashes)))
+            self.assertEqual(general[59:91], prev)
+            start = struct.unpack(">q", general[5:13])[0]
+            unix = start / 1e7 - 11644473600
+            self.assertLess(abs(unix - started), 60,
+                            datetime.datetime.utcfromtimestamp(unix))
+        self.assertEqual(certs, 1)
+        # camsim: a keyframe every 2 s; 7 s of video, plus the final SEI
+        self.assertGreaterEqual(gops, 2)
+
+    def test_live_rtsp_h264(self):
+        self._live("h264")
+
+    def test_live_rtsp_h265(self):
+        self._live("h265")
 
     def test_tampering_is_visible(self):
         """Sanity of this test's own reader: a flipped picture byte breaks

@@ -384,7 +384,8 @@ GST_START_TEST (test_capture_time_from_meta)
     out = gst_harness_pull (h);
     /* the capture time meta travels on */
     fail_unless (anninh_buffer_get_capture_time (out, &(guint64) {
-            0}));
+            0}
+        ));
     rest = split_output (out, i == 4 ? seis : NULL);
     g_byte_array_unref (rest);
     gst_buffer_unref (out);
@@ -406,6 +407,53 @@ GST_START_TEST (test_capture_time_from_meta)
 
 GST_END_TEST;
 
+/* Garbage and truncated NAL units go through as they are, no crash. */
+GST_START_TEST (test_malformed_input)
+{
+  GstHarness *h = new_harness ();
+  GRand *r = g_rand_new_with_seed (11);
+
+  for (guint i = 0; i < 60; i++) {
+    gsize n = g_rand_int_range (r, 0, 200);
+    guint8 *d = g_malloc (n + 4);
+    GstBuffer *b, *out;
+    GstMapInfo map;
+    gsize pos = 0;
+
+    d[0] = d[1] = d[2] = 0;
+    d[3] = 1;
+    for (gsize j = 4; j < n + 4; j++)
+      d[j] = g_rand_int_range (r, 0, 6) == 0 ? 0 : (guint8) g_rand_int (r);
+    if (i % 10 == 0 && n > 2)
+      d[4] = 0x65;              /* now and then an "IDR" */
+    b = gst_buffer_new_wrapped (g_memdup2 (d, n + 4), n + 4);
+    GST_BUFFER_PTS (b) = i * 40 * GST_MSECOND;
+    fail_unless_equals_int (gst_harness_push (h, b), GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    /* the input bytes are all there, in order, after any inserted SEIs */
+    fail_unless (gst_buffer_map (out, &map, GST_MAP_READ));
+    fail_unless (map.size >= n + 4);
+    pos = map.size - (n + 4);
+    {
+      /* SEIs (pos bytes) may sit at one offset; the rest is the input */
+      gboolean found = FALSE;
+      for (gsize off = 0; off <= n + 4 && !found; off++)
+        found = memcmp (map.data, d, off) == 0
+            && memcmp (map.data + off + pos, d + off, n + 4 - off) == 0
+            && (pos == 0 || (map.data[off + pos - 1] == 0x80
+                    && memcmp (map.data + off, "\0\0\0\1", 4) == 0));
+      fail_unless (found, "input bytes changed (%u)", i);
+    }
+    gst_buffer_unmap (out, &map);
+    gst_buffer_unref (out);
+    g_free (d);
+  }
+  g_rand_free (r);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 static Suite *
 evidencemux_suite (void)
 {
@@ -420,6 +468,7 @@ evidencemux_suite (void)
   tcase_add_test (tc, test_refuse_caps);
   tcase_add_test (tc, test_meta_pad);
   tcase_add_test (tc, test_capture_time_from_meta);
+  tcase_add_test (tc, test_malformed_input);
   return s;
 }
 

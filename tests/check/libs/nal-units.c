@@ -71,8 +71,8 @@ GST_START_TEST (test_emulation_prevention_round_trip)
 {
   GRand *r = g_rand_new_with_seed (42);
 
-  for (guint round = 0; round < 200; round++) {
-    gsize n = g_rand_int_range (r, 0, 2000);
+  for (guint round = 0; round < 60; round++) {
+    gsize n = g_rand_int_range (r, 0, 1000);
     guint8 *d = g_malloc (n + 1);
     GByteArray *e, *u;
 
@@ -136,7 +136,7 @@ GST_START_TEST (test_split_malformed)
   GRand *r = g_rand_new_with_seed (7);
   GArray *units = g_array_new (FALSE, FALSE, sizeof (AnninhNalUnit));
 
-  for (guint round = 0; round < 500; round++) {
+  for (guint round = 0; round < 200; round++) {
     gsize n = g_rand_int_range (r, 0, 64);
     guint8 *d = g_malloc (n + 1);
 
@@ -151,10 +151,8 @@ GST_START_TEST (test_split_malformed)
       fail_unless (u->end <= n);
       fail_unless (u->size > 0);
       /* classification of anything does not crash */
-      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H264, d + u->offset,
-          u->size);
-      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H265, d + u->offset,
-          u->size);
+      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H264, d + u->offset, u->size);
+      anninh_nal_unit_classify (ANNINH_NAL_CODEC_H265, d + u->offset, u->size);
       anninh_nal_unit_is_first_slice (ANNINH_NAL_CODEC_H265, d + u->offset,
           u->size);
     }
