@@ -261,9 +261,11 @@ print_human (const gchar * input, const gchar * ca, const gchar * codec,
         s->manufacturer && *s->manufacturer ? s->manufacturer : "?",
         s->serial && *s->serial ? s->serial : "?",
         s->firmware && *s->firmware ? s->firmware : "?");
-  for (guint i = 0; i < s->attribution->len; i++)
-    printf ("Signed data: %s\n", (gchar *) g_ptr_array_index (s->attribution,
-            i));
+  if (s->attribution->len > 0)
+    printf ("Signed data: %s%s\n", (gchar *) g_ptr_array_index
+        (s->attribution, 0), s->attribution->len > 1 ?
+        "\n           (first of several signed records; --json lists them)" :
+        "");
 }
 
 static void

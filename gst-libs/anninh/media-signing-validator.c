@@ -255,7 +255,9 @@ record_attribution (AnninhMsValidator * v, const gchar * text)
   AnninhMsSummary *s = v->summary;
   JsonParser *parser;
 
-  g_ptr_array_add (s->attribution, g_strdup (text));
+  /* One record per GOP from evidencemux: keep the first thousand. */
+  if (s->attribution->len < 1000)
+    g_ptr_array_add (s->attribution, g_strdup (text));
 
   parser = json_parser_new ();
   if (json_parser_load_from_data (parser, text, -1, NULL)) {
@@ -300,6 +302,14 @@ bytes_to_text (GBytes * b)
 {
   gsize n;
   const gchar *d = g_bytes_get_data (b, &n);
+
+  /* evidencemux (and the reference signer) start the value with a version
+   * byte before the UTF-8 text. */
+  if (n > 1 && (guint8) d[0] < 0x20 && (d[1] == '{' || d[1] == '['
+          || g_ascii_isprint (d[1]))) {
+    d++;
+    n--;
+  }
 
   if (g_utf8_validate (d, n, NULL) && memchr (d, 0, n) == NULL)
     return g_strndup (d, n);
@@ -811,7 +821,15 @@ handle_gop_sei (AnninhMsValidator * v, const AnninhMsSei * sei,
     set_reason (r, ANNINH_MS_VERDICT_NOT_AUTHENTIC,
         g_strdup (signature_problem));
 
-  /* GOP chaining and counter. */
+  /* GOP chaining and counter. Counter 1 with a zero linked hash opens a
+   * new signing session (the signer restarted, e.g. after a flush): the
+   * chain starts again; frames in between stay as judged. */
+  {
+    static const guint8 zero[HASH_SIZE] = { 0 };
+    if (sei->gop_counter == 1 && memcmp (sei->linked_hash, zero,
+            HASH_SIZE) == 0)
+      v->have_prev = FALSE;
+  }
   if (v->have_prev) {
     if (sei->gop_counter == v->prev_counter + 1) {
       if (v->prev_first_known

@@ -59,18 +59,20 @@ def encode(d, codec, pattern="smpte"):
     return path
 
 
-def sign_with_evidencemux(d, codec, raw, key, cert, out):
+def sign_with_evidencemux(d, codec, raw, key, cert, out, camera):
     run(["gst-launch-1.0", "-q", "filesrc", "location=" + raw, "!",
          codec + "parse", "!",
          "video/x-%s,stream-format=byte-stream,alignment=au" % codec, "!",
-         "evidencemux", "key-file=" + key, "certificate-file=" + cert,
-         "camera-id=cam-test", "!", "filesink", "location=" + out])
+         "evidencemux", "private-key=" + key, "certificate-chain=" + cert,
+         "camera-id=" + camera, "latitude=10.7769", "longitude=106.7009",
+         "address=\"Phuong 1, Quan 3\"", "!", "filesink",
+         "location=" + out])
 
 
 def sign(d, codec, raw, key, cert, tag):
     out = os.path.join(d, "signed-%s-%s.%s" % (tag, codec, codec))
     if USE_EVIDENCEMUX:
-        sign_with_evidencemux(d, codec, raw, key, cert, out)
+        sign_with_evidencemux(d, codec, raw, key, cert, out, "cam-" + tag)
     else:
         nals = ss.split_nals(ss.read(raw))
         signer = ss.SpecSigner(codec, key, cert, d, attribution=json.dumps(
@@ -162,9 +164,9 @@ class TamperMatrix(unittest.TestCase):
             self.assertEqual(r["certificate"], "trusted")
             self.assertIn("cam0", r["signer"])
             self.assertIsNotNone(r["start"])
-            if not USE_EVIDENCEMUX:
-                self.assertEqual(r["camera-id"], "cam-a")
-                self.assertAlmostEqual(r["latitude"], 10.7769)
+            self.assertEqual(r["camera-id"], "cam-a")
+            self.assertEqual(r["location"], "Phuong 1, Quan 3")
+            self.assertAlmostEqual(r["latitude"], 10.7769)
 
         with self.subTest(case="flipped byte in a P-frame"):
             t = list(nals)
