@@ -27,7 +27,9 @@ def run(cmd, **kw):
 
 
 def have_element(name):
-    return subprocess.run(["gst-inspect-1.0", "--exists", name]).returncode == 0
+    # not --exists: it compares the plugin version with GStreamer's
+    return subprocess.run(["gst-inspect-1.0", name], capture_output=True
+                          ).returncode == 0
 
 
 def make_keys(d, name, ca_name="District CA"):
