@@ -86,6 +86,16 @@ def is_signing_sei(codec, nal):
     return raw[p:p + 16] == UUID
 
 
+def is_certificate_sei(codec, nal):
+    if not is_signing_sei(codec, nal):
+        return False
+    raw = remove_ep(nal)
+    p = (1 if codec == "h264" else 2) + 1
+    while raw[p] == 0xFF:
+        p += 1
+    return bool(raw[p + 1 + 16] & 0x80)
+
+
 def add_ep(data):
     out = bytearray()
     zeros = 0

@@ -245,6 +245,30 @@ class TamperMatrix(unittest.TestCase):
             self.assertEqual(r["verdict"], "not-signed")
             self.assertEqual(r["frames-unsigned"], FRAMES)
 
+        with self.subTest(case="clip cut at a keyframe, both ends"):
+            # from the access unit of the second IDR (it carries the SEI of
+            # the GOP before the cut) to just before the last IDR's AU
+            def au_start(i):
+                while i > 0 and not ss.is_slice(codec, nals[i - 1]):
+                    i -= 1
+                return i
+            t = nals[au_start(fr[GOP]):au_start(fr[FRAMES - GOP])]
+            # an exporter puts the certificate SEI first (spec: "Exporting
+            # a Signed Media"); evidencemux sends it only at session start
+            certs = [n for n in nals if ss.is_certificate_sei(codec, n)]
+            if certs and not any(ss.is_certificate_sei(codec, n) for n in t):
+                first_slice = next(i for i, n in enumerate(t)
+                                   if ss.is_slice(codec, n))
+                t.insert(first_slice, certs[0])
+            code, r = self.verify(self.write(codec, t, container, "cut"))
+            self.assertEqual(code, 0, r)
+            self.assertEqual(r["frames"], FRAMES - 2 * GOP)
+            # the last GOP's SEI was cut away: its frames are not signed
+            self.assertEqual(r["frames-unsigned"], GOP)
+            self.assertEqual(r["gops-authentic"], FRAMES // GOP - 3)
+            self.assertEqual(r["ranges"][0]["verdict"], "authentic")
+            self.assertEqual(r["ranges"][0]["first-frame"], 0)
+
         with self.subTest(case="wrong CA"):
             code, r = self.verify(self.write(codec, nals, container, "ok2"),
                                   ca=self.ca2)
