@@ -604,8 +604,9 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
 
   {
     gboolean *used = g_new0 (gboolean, n_list);
-    gint *status = g_new0 (gint, cap);  /* 1 matched, 2 bad */
-    guint j = 0, unique = 0;
+    /* 1 matched, 2 known but misplaced, 3 unknown */
+    gint *status = g_new0 (gint, cap);
+    guint j = 0, unique = 0, unknown = 0;
     gint last_match = -1, last_list = -1;
     gboolean reordered = FALSE, altered = FALSE;
     const guint8 *list = sei->hash_list;
@@ -640,6 +641,8 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
         /* Known NAL unit in the wrong place: reordered or duplicated. */
         reordered = TRUE;
         last_match = i;
+      } else {
+        status[i] = 3;          /* unknown: altered or inserted */
       }
     }
 
@@ -653,8 +656,9 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
     for (guint i = 0; i < e; i++) {
       if (status[i] != 1) {
         mark_bad (r, queue_at (v, i));
-        if (status[i] == 2)
-          altered = TRUE;
+        altered = TRUE;
+        if (status[i] == 3)
+          unknown++;
       }
     }
     *matched_any = unique > 0;
@@ -686,8 +690,9 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
       }
     }
 
-    if (unique < n_list) {
-      r->n_nalus_missing = n_list - unique;
+    /* An altered NAL unit replaces its list entry: not missing. */
+    if (unique + unknown < n_list) {
+      r->n_nalus_missing = n_list - unique - unknown;
       /* Locate the first gap: the last matched item before the first
        * unmatched list entry. */
       for (guint k = 0; k < n_list; k++) {
