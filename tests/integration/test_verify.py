@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import unittest
 
@@ -92,6 +93,9 @@ def setUpModule():
     global USE_EVIDENCEMUX
     USE_EVIDENCEMUX = (have_element("evidencemux") and
                        os.environ.get("ANNINH_TEST_SIGNER") != "spec")
+    print("test_verify: streams signed by %s" % (
+        "evidencemux" if USE_EVIDENCEMUX else "spec_signer.py"),
+        file=sys.stderr)
 
 
 def frames_of(codec, nals):
