@@ -304,6 +304,42 @@ class TamperMatrix(unittest.TestCase):
         self.check_matrix("h265", "ts")
 
 
+class Live(unittest.TestCase):
+    """rtsp:// input: a signed clip served by camsim (its access units as
+    they are, no re-encoding), checked for a few seconds while it plays."""
+
+    def test_rtsp_signed_and_unsigned(self):
+        from anninh_harness import CamSim
+        d = tempfile.mkdtemp(prefix="anninh-verify-live-")
+        try:
+            key, cert, ca = make_keys(d, "cam0")
+            raw = encode(d, "h264")
+            signed = sign(d, "h264", raw, key, cert, "live")
+            clip = signed + ".mp4"
+            run(["ffmpeg", "-loglevel", "error", "-y", "-f", "h264", "-r",
+                 "25", "-i", signed, "-c", "copy", clip])
+            with CamSim(cameras=1, codecs=["h264"], source=clip,
+                        fps=25) as cs:
+                p = subprocess.run([TOOL, "verify", "--json", "--ca", ca,
+                                    "--duration", "4", cs.url(0)],
+                                   capture_output=True, text=True,
+                                   timeout=60)
+                r = json.loads(p.stdout)
+                self.assertGreater(r["frames"], 40, r)
+                # the SEIs went through the RTSP server: judged like a file
+                self.assertIn("cam0", r["signer"] or "", r)
+                self.assertEqual(p.returncode, 0, r)
+                self.assertGreaterEqual(r["gops-authentic"], 2, r)
+            with CamSim(cameras=1, codecs=["h264"]) as cs:
+                p = subprocess.run([TOOL, "verify", "--json", "--duration",
+                                    "2", cs.url(0)], capture_output=True,
+                                   text=True, timeout=60)
+                self.assertEqual(p.returncode, 12, p.stdout + p.stderr)
+                self.assertGreater(json.loads(p.stdout)["frames"], 10)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class Cli(unittest.TestCase):
     def test_usage_and_errors(self):
         p = subprocess.run([TOOL, "verify"], capture_output=True)
