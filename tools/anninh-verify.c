@@ -30,6 +30,7 @@ typedef struct
   gchar *codec;
   guint length_size;            /* of the NAL unit length prefix */
   const gchar *ca;
+  gint64 check_time_us;
   gboolean linked;
 } VerifyJob;
 
@@ -132,6 +133,7 @@ on_pad_added (GstElement * parsebin, GstPad * pad, gpointer user_data)
   /* Readable: checked before the pipeline started. */
   if (job->ca)
     anninh_ms_validator_set_ca_file (job->validator, job->ca, NULL);
+  anninh_ms_validator_set_check_time (job->validator, job->check_time_us);
   g_object_set (parse, "config-interval", 0, NULL);
   filter = gst_element_factory_make ("capsfilter", NULL);
   g_object_set (filter, "caps", want, NULL);
@@ -444,6 +446,7 @@ anninh_cmd_verify (int argc, char **argv)
   gchar *ca = NULL;
   gboolean json = FALSE, quiet = FALSE;
   gdouble duration = 10.0;
+  gchar *at = NULL;
   gchar **rest = NULL;
   GOptionEntry entries[] = {
     {"ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
@@ -452,6 +455,10 @@ anninh_cmd_verify (int argc, char **argv)
         "Print the result as JSON on stdout", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
         "Print nothing; the exit code tells the verdict", NULL},
+    {"at", 0, 0, G_OPTION_ARG_STRING, &at,
+          "Judge the certificate at this UTC time (ISO 8601, e.g. "
+          "2026-01-31T08:00:00Z) instead of the signed recording time",
+        "TIME"},
     {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
         "For rtsp:// URLs: seconds of the live stream to check (default 10)",
         "SECONDS"},
@@ -484,13 +491,29 @@ anninh_cmd_verify (int argc, char **argv)
   }
   g_option_context_free (octx);
   if (rest == NULL || rest[0] == NULL || rest[1] != NULL || duration <= 0) {
-    fprintf (stderr, "Usage: anninh verify [--ca FILE] [--json] [--quiet] "
-        "[--duration SECONDS] FILE|URL\n");
+    fprintf (stderr, "Usage: anninh verify [--ca FILE] [--at TIME] [--json] "
+        "[--quiet] [--duration SECONDS] FILE|URL\n");
     g_strfreev (rest);
     g_free (ca);
     return ANNINH_EXIT_USAGE;
   }
   input = rest[0];
+  job.check_time_us = -1;
+  if (at) {
+    GDateTime *dt = g_date_time_new_from_iso8601 (at, NULL);
+
+    if (dt == NULL) {
+      fprintf (stderr, "anninh verify: --at %s is not an ISO 8601 time with "
+          "a zone, e.g. 2026-01-31T08:00:00Z\n", at);
+      g_free (at);
+      g_strfreev (rest);
+      g_free (ca);
+      return ANNINH_EXIT_USAGE;
+    }
+    job.check_time_us = g_date_time_to_unix (dt) * G_USEC_PER_SEC;
+    g_date_time_unref (dt);
+    g_free (at);
+  }
   gst_init (NULL, NULL);
 
   if (ca) {

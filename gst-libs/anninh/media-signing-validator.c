@@ -79,6 +79,7 @@ struct _AnninhMsValidator
   gboolean spent;
 
   AnninhMsSummary *summary;
+  gint64 check_time_us;         /* -1: the recording time */
 };
 
 const gchar *
@@ -174,6 +175,7 @@ anninh_ms_validator_new (AnninhMsCodec codec)
   v->summary->start_utc_us = v->summary->end_utc_us = -1;
   v->summary->latitude = v->summary->longitude = NAN;
   v->summary->certificate_checked_at_us = -1;
+  v->check_time_us = -1;
   return v;
 }
 
@@ -215,6 +217,12 @@ anninh_ms_validator_set_ca_file (AnninhMsValidator * v, const gchar * path,
   v->store = store;
   v->summary->certificate_checked = TRUE;
   return TRUE;
+}
+
+void
+anninh_ms_validator_set_check_time (AnninhMsValidator * v, gint64 unix_us)
+{
+  v->check_time_us = unix_us;
 }
 
 /* ---- summary bookkeeping ---- */
@@ -353,6 +361,8 @@ judge_chain (AnninhMsValidator * v, gint64 when_us)
   if (v->store == NULL)
     return;
 
+  if (v->check_time_us >= 0)
+    when_us = v->check_time_us;
   leaf = sk_X509_value (v->chain, 0);
   untrusted = sk_X509_dup (v->chain);
   (void) sk_X509_shift (untrusted);
