@@ -443,8 +443,15 @@ anninh_ms_sei_parse (AnninhMsCodec codec, const guint8 * nal, gsize nal_size,
 
   sei->is_signed = have_sig;
   if (!have_sig) {
-    sei->document = nal;
-    sei->document_size = nal_size;
+    /* An unsigned SEI is hashed whole, as transmitted or unescaped
+     * according to the same flag. */
+    if (sei->flags & ANNINH_MS_FLAG_EP_BEFORE_HASH) {
+      sei->document = nal;
+      sei->document_size = nal_size;
+    } else {
+      sei->document = sei->rbsp;
+      sei->document_size = sei->rbsp_size;
+    }
   } else if (sei->flags & ANNINH_MS_FLAG_EP_BEFORE_HASH) {
     /* Hashed as transmitted: the raw bytes up to the signature tag. */
     sei->document = nal;

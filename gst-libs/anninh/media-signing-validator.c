@@ -969,7 +969,7 @@ handle_ms_sei (AnninhMsValidator * v, const AnninhMsNal * nal)
     }
     handle_gop_sei (v, &sei, sig_ok || !sei.is_signed, sig_problem);
     if (!sei.is_signed)
-      push_item (v, nal->data, nal->size, FALSE, FALSE, -1);
+      push_item (v, sei.document, sei.document_size, FALSE, FALSE, -1);
   } else if (!sei.is_signed) {
     /* An arbitrary-data SEI: hashed into the GOP, its text trusted once
      * an authentic GOP covers it. */
@@ -986,7 +986,7 @@ handle_ms_sei (AnninhMsValidator * v, const AnninhMsNal * nal)
       g_ptr_array_add (v->pending_attribution, g_string_free (all, FALSE));
       attr = v->pending_attribution->len - 1;
     }
-    push_item (v, nal->data, nal->size, FALSE, FALSE, attr);
+    push_item (v, sei.document, sei.document_size, FALSE, FALSE, attr);
   }
   if (sei.is_signed && sig_ok && sei.arbitrary->len > 0) {
     for (guint i = 0; i < sei.arbitrary->len; i++) {

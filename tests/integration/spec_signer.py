@@ -221,7 +221,8 @@ class SpecSigner:
                     # it opens the access unit after the IDR.
                     sei = self._attribution_sei()
                     out.append(sei)
-                    items.append(h(sei))
+                    # reserved bit 0x40 clear: hashed unescaped
+                    items.append(h(remove_ep(sei)))
                     attribution_done = True
                 items.append(h(anchor + h(nal)))
                 out.append(nal)

@@ -304,6 +304,47 @@ class TamperMatrix(unittest.TestCase):
         self.check_matrix("h265", "ts")
 
 
+class SignerOptions(unittest.TestCase):
+    """evidencemux's partial GOPs and unsigned SEIs between signed ones."""
+
+    def test_partial_gops_and_every_second_gop_signed(self):
+        if not have_element("evidencemux"):
+            self.skipTest("evidencemux not in this build")
+        d = tempfile.mkdtemp(prefix="anninh-verify-opts-")
+        try:
+            key, cert, ca = make_keys(d, "cam0")
+            for codec in ("h264", "h265"):
+                raw = encode(d, codec)
+                out = os.path.join(d, "opts." + codec)
+                run(["gst-launch-1.0", "-q", "filesrc", "location=" + raw,
+                     "!", codec + "parse", "!",
+                     "video/x-%s,stream-format=byte-stream,alignment=au"
+                     % codec, "!", "evidencemux", "private-key=" + key,
+                     "certificate-chain=" + cert, "camera-id=cam-o",
+                     "max-gop-duration=150000000", "gops-per-signature=2",
+                     "!", "filesink", "location=" + out])
+                p = subprocess.run([TOOL, "verify", "--json", "--ca", ca,
+                                    out], capture_output=True, text=True)
+                r = json.loads(p.stdout)
+                self.assertEqual(p.returncode, 0, r)
+                self.assertEqual(r["frames-unsigned"], 0, r)
+                self.assertTrue(any(g["partial"] for g in r["gops"]), r)
+                nals = ss.split_nals(ss.read(out))
+                fr = frames_of(codec, nals)
+                nals[fr[GOP + 6]] = flip(nals[fr[GOP + 6]])
+                bad = os.path.join(d, "opts-flip." + codec)
+                with open(bad, "wb") as f:
+                    f.write(ss.join_nals(nals))
+                p = subprocess.run([TOOL, "verify", "--json", "--ca", ca,
+                                    bad], capture_output=True, text=True)
+                r = json.loads(p.stdout)
+                self.assertEqual(p.returncode, 11, r)
+                self.assertTrue(any(g["altered-first-frame"] == GOP + 6
+                                    for g in r["gops"]), r)
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+
+
 class Live(unittest.TestCase):
     """rtsp:// input: a signed clip served by camsim (its access units as
     they are, no re-encoding), checked for a few seconds while it plays."""
