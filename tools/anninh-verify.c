@@ -60,8 +60,9 @@ on_new_sample (GstAppSink * sink, gpointer user_data)
   if (job->length_size == 0) {
     /* avcC: byte 4, hvcC: byte 21, low two bits: length size - 1 */
     GstCaps *caps = gst_sample_get_caps (sample);
-    const GValue *cd = caps ? gst_structure_get_value (
-        gst_caps_get_structure (caps, 0), "codec_data") : NULL;
+    const GValue *cd =
+        caps ? gst_structure_get_value (gst_caps_get_structure (caps, 0),
+        "codec_data") : NULL;
     GstBuffer *cdb = cd ? gst_value_get_buffer (cd) : NULL;
     guint idx = job->codec && strcmp (job->codec, "H.264") == 0 ? 4 : 21;
     guint8 b;
@@ -223,8 +224,7 @@ print_human (const gchar * input, const gchar * ca, const gchar * codec,
       continue;
     printf ("  GOP %u, frames %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
         ": %s: %s", g->gop_counter, g->first_frame, g->last_frame,
-        anninh_ms_verdict_to_string (g->verdict),
-        g->reason ? g->reason : "");
+        anninh_ms_verdict_to_string (g->verdict), g->reason ? g->reason : "");
     if (g->bad_first_frame >= 0)
       printf (" (altered frames %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ")",
           g->bad_first_frame, g->bad_last_frame);
@@ -460,7 +460,7 @@ anninh_cmd_verify (int argc, char **argv)
           "2026-01-31T08:00:00Z) instead of the signed recording time",
         "TIME"},
     {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
-        "For rtsp:// URLs: seconds of the live stream to check (default 10)",
+          "For rtsp:// URLs: seconds of the live stream to check (default 10)",
         "SECONDS"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
         NULL},
@@ -539,8 +539,7 @@ anninh_cmd_verify (int argc, char **argv)
     uri = g_strdup (input);
   } else {
     if (!g_file_test (input, G_FILE_TEST_IS_REGULAR)) {
-      fprintf (stderr, "anninh verify: cannot read %s: no such file\n",
-          input);
+      fprintf (stderr, "anninh verify: cannot read %s: no such file\n", input);
       goto done;
     }
     uri = gst_filename_to_uri (input, NULL);
@@ -552,8 +551,7 @@ anninh_cmd_verify (int argc, char **argv)
   g_object_set (src, "uri", uri, NULL);
   g_free (uri);
   gst_bin_add_many (GST_BIN (job.pipeline), src, parsebin, NULL);
-  g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added_src),
-      parsebin);
+  g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added_src), parsebin);
   g_signal_connect (parsebin, "pad-added", G_CALLBACK (on_pad_added), &job);
 
   bus = gst_element_get_bus (job.pipeline);

@@ -69,7 +69,7 @@ struct _AnninhMsValidator
   gchar *key_pem;
   gsize key_pem_size;
   EVP_PKEY *key;
-  STACK_OF (X509) * chain;      /* leaf first */
+    STACK_OF (X509) * chain;    /* leaf first */
   gboolean chain_judged;
   gboolean key_changed;
 
@@ -378,7 +378,8 @@ judge_chain (AnninhMsValidator * v, gint64 when_us)
   } else {
     s->certificate_trusted = FALSE;
     g_free (s->certificate_error);
-    s->certificate_error = g_strdup_printf ("signer certificate not trusted: %s",
+    s->certificate_error =
+        g_strdup_printf ("signer certificate not trusted: %s",
         X509_verify_cert_error_string (X509_STORE_CTX_get_error (ctx)));
     note_problem (v, s->certificate_error);
   }
