@@ -208,8 +208,9 @@ anninh_ms_nal_parse (AnninhMsCodec codec, const guint8 * data, gsize size,
     guint type;
     gsize psize, p;
 
-    /* Type, size and UUID on a small unescaped prefix. */
-    guint8 head[32];
+    /* Type, size and UUID on an unescaped prefix: room for the size bytes
+     * of a 64 KiB payload (257 x 0xff) and the UUID. */
+    guint8 head[320];
     gsize raw = MIN (size, sizeof (head));
     gsize n = anninh_ms_remove_emulation_prevention (data, raw, head, NULL);
 
