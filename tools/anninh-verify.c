@@ -30,6 +30,7 @@ typedef struct
   gchar *codec;
   guint length_size;            /* of the NAL unit length prefix */
   const gchar *ca;
+  gint64 check_time_us;
   gboolean linked;
 } VerifyJob;
 
@@ -59,8 +60,9 @@ on_new_sample (GstAppSink * sink, gpointer user_data)
   if (job->length_size == 0) {
     /* avcC: byte 4, hvcC: byte 21, low two bits: length size - 1 */
     GstCaps *caps = gst_sample_get_caps (sample);
-    const GValue *cd = caps ? gst_structure_get_value (
-        gst_caps_get_structure (caps, 0), "codec_data") : NULL;
+    const GValue *cd =
+        caps ? gst_structure_get_value (gst_caps_get_structure (caps, 0),
+        "codec_data") : NULL;
     GstBuffer *cdb = cd ? gst_value_get_buffer (cd) : NULL;
     guint idx = job->codec && strcmp (job->codec, "H.264") == 0 ? 4 : 21;
     guint8 b;
@@ -132,6 +134,7 @@ on_pad_added (GstElement * parsebin, GstPad * pad, gpointer user_data)
   /* Readable: checked before the pipeline started. */
   if (job->ca)
     anninh_ms_validator_set_ca_file (job->validator, job->ca, NULL);
+  anninh_ms_validator_set_check_time (job->validator, job->check_time_us);
   g_object_set (parse, "config-interval", 0, NULL);
   filter = gst_element_factory_make ("capsfilter", NULL);
   g_object_set (filter, "caps", want, NULL);
@@ -221,8 +224,7 @@ print_human (const gchar * input, const gchar * ca, const gchar * codec,
       continue;
     printf ("  GOP %u, frames %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT
         ": %s: %s", g->gop_counter, g->first_frame, g->last_frame,
-        anninh_ms_verdict_to_string (g->verdict),
-        g->reason ? g->reason : "");
+        anninh_ms_verdict_to_string (g->verdict), g->reason ? g->reason : "");
     if (g->bad_first_frame >= 0)
       printf (" (altered frames %" G_GINT64_FORMAT "-%" G_GINT64_FORMAT ")",
           g->bad_first_frame, g->bad_last_frame);
@@ -261,9 +263,11 @@ print_human (const gchar * input, const gchar * ca, const gchar * codec,
         s->manufacturer && *s->manufacturer ? s->manufacturer : "?",
         s->serial && *s->serial ? s->serial : "?",
         s->firmware && *s->firmware ? s->firmware : "?");
-  for (guint i = 0; i < s->attribution->len; i++)
-    printf ("Signed data: %s\n", (gchar *) g_ptr_array_index (s->attribution,
-            i));
+  if (s->attribution->len > 0)
+    printf ("Signed data: %s%s\n", (gchar *) g_ptr_array_index
+        (s->attribution, 0), s->attribution->len > 1 ?
+        "\n           (first of several signed records; --json lists them)" :
+        "");
 }
 
 static void
@@ -442,6 +446,7 @@ anninh_cmd_verify (int argc, char **argv)
   gchar *ca = NULL;
   gboolean json = FALSE, quiet = FALSE;
   gdouble duration = 10.0;
+  gchar *at = NULL;
   gchar **rest = NULL;
   GOptionEntry entries[] = {
     {"ca", 0, 0, G_OPTION_ARG_FILENAME, &ca,
@@ -450,8 +455,12 @@ anninh_cmd_verify (int argc, char **argv)
         "Print the result as JSON on stdout", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet,
         "Print nothing; the exit code tells the verdict", NULL},
+    {"at", 0, 0, G_OPTION_ARG_STRING, &at,
+          "Judge the certificate at this UTC time (ISO 8601, e.g. "
+          "2026-01-31T08:00:00Z) instead of the signed recording time",
+        "TIME"},
     {"duration", 0, 0, G_OPTION_ARG_DOUBLE, &duration,
-        "For rtsp:// URLs: seconds of the live stream to check (default 10)",
+          "For rtsp:// URLs: seconds of the live stream to check (default 10)",
         "SECONDS"},
     {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL,
         NULL},
@@ -482,13 +491,29 @@ anninh_cmd_verify (int argc, char **argv)
   }
   g_option_context_free (octx);
   if (rest == NULL || rest[0] == NULL || rest[1] != NULL || duration <= 0) {
-    fprintf (stderr, "Usage: anninh verify [--ca FILE] [--json] [--quiet] "
-        "[--duration SECONDS] FILE|URL\n");
+    fprintf (stderr, "Usage: anninh verify [--ca FILE] [--at TIME] [--json] "
+        "[--quiet] [--duration SECONDS] FILE|URL\n");
     g_strfreev (rest);
     g_free (ca);
     return ANNINH_EXIT_USAGE;
   }
   input = rest[0];
+  job.check_time_us = -1;
+  if (at) {
+    GDateTime *dt = g_date_time_new_from_iso8601 (at, NULL);
+
+    if (dt == NULL) {
+      fprintf (stderr, "anninh verify: --at %s is not an ISO 8601 time with "
+          "a zone, e.g. 2026-01-31T08:00:00Z\n", at);
+      g_free (at);
+      g_strfreev (rest);
+      g_free (ca);
+      return ANNINH_EXIT_USAGE;
+    }
+    job.check_time_us = g_date_time_to_unix (dt) * G_USEC_PER_SEC;
+    g_date_time_unref (dt);
+    g_free (at);
+  }
   gst_init (NULL, NULL);
 
   if (ca) {
@@ -514,8 +539,7 @@ anninh_cmd_verify (int argc, char **argv)
     uri = g_strdup (input);
   } else {
     if (!g_file_test (input, G_FILE_TEST_IS_REGULAR)) {
-      fprintf (stderr, "anninh verify: cannot read %s: no such file\n",
-          input);
+      fprintf (stderr, "anninh verify: cannot read %s: no such file\n", input);
       goto done;
     }
     uri = gst_filename_to_uri (input, NULL);
@@ -527,8 +551,7 @@ anninh_cmd_verify (int argc, char **argv)
   g_object_set (src, "uri", uri, NULL);
   g_free (uri);
   gst_bin_add_many (GST_BIN (job.pipeline), src, parsebin, NULL);
-  g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added_src),
-      parsebin);
+  g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added_src), parsebin);
   g_signal_connect (parsebin, "pad-added", G_CALLBACK (on_pad_added), &job);
 
   bus = gst_element_get_bus (job.pipeline);

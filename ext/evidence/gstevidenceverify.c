@@ -109,8 +109,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (CAPS_STR));
 
 #define gst_evidence_verify_parent_class parent_class
-G_DEFINE_TYPE (GstEvidenceVerify, gst_evidence_verify,
-    GST_TYPE_BASE_TRANSFORM);
+G_DEFINE_TYPE (GstEvidenceVerify, gst_evidence_verify, GST_TYPE_BASE_TRANSFORM);
 GST_ELEMENT_REGISTER_DEFINE_WITH_CODE (evidenceverify, "evidenceverify",
     GST_RANK_NONE, GST_TYPE_EVIDENCE_VERIFY,
     GST_DEBUG_CATEGORY_INIT (gst_evidence_verify_debug, "evidenceverify", 0,
@@ -406,8 +405,7 @@ gst_evidence_verify_class_init (GstEvidenceVerifyClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Media Signing verifier", "Filter/Video/Analyzer",
       "Verifies ONVIF Media Signing (signed H.264/H.265) on the fly and "
-      "posts a verdict per GOP and for the stream",
-      "gst-anninh developers");
+      "posts a verdict per GOP and for the stream", "gst-anninh developers");
 
   trans_class->start = GST_DEBUG_FUNCPTR (gst_evidence_verify_start);
   trans_class->stop = GST_DEBUG_FUNCPTR (gst_evidence_verify_stop);

@@ -200,8 +200,7 @@ on_event (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
     gint height = 0;
 
     gst_event_parse_caps (ev, &caps);
-    gst_structure_get_int (gst_caps_get_structure (caps, 0), "height",
-        &height);
+    gst_structure_get_int (gst_caps_get_structure (caps, 0), "height", &height);
     GST_OBJECT_LOCK (self);
     self->last_height = height;
     GST_OBJECT_UNLOCK (self);
@@ -440,8 +439,7 @@ gst_evidence_watermark_init (GstEvidenceWatermark * self)
 
   pad = gst_element_get_static_pad (self->overlay, "src");
   ghost = gst_ghost_pad_new_from_template ("src", pad,
-      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self),
-          "src"));
+      gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self), "src"));
   gst_object_unref (pad);
   gst_element_add_pad (GST_ELEMENT (self), ghost);
 }

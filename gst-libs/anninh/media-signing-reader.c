@@ -13,7 +13,7 @@ const guint8 anninh_ms_uuid[16] = {
   0xad, 0xa4, 0x79, 0x6f, 0x90, 0x87, 0x7a, 0x6f
 };
 
-G_DEFINE_QUARK (anninh-media-signing-reader-error-quark,
+G_DEFINE_QUARK (anninh - media - signing - reader - error - quark,
     anninh_ms_reader_error);
 
 #define NO_START_CODE G_MAXSIZE
@@ -199,7 +199,8 @@ anninh_ms_nal_parse (AnninhMsCodec codec, const guint8 * data, gsize size,
     nal->kind = h265_kind (nal->nal_type);
   }
 
-  if (nal->kind == ANNINH_MS_NAL_SLICE_I || nal->kind == ANNINH_MS_NAL_SLICE_P) {
+  if (nal->kind == ANNINH_MS_NAL_SLICE_I
+      || nal->kind == ANNINH_MS_NAL_SLICE_P) {
     /* H.264 first_mb_in_slice == 0 is ue(v) '1'; H.265
      * first_slice_segment_in_pic_flag: both are the top bit. */
     nal->primary = size > hdr && (data[hdr] & 0x80);
@@ -207,12 +208,9 @@ anninh_ms_nal_parse (AnninhMsCodec codec, const guint8 * data, gsize size,
     guint type;
     gsize psize, p;
 
-    /* The UUID sits right after type and size bytes; emulation prevention
-     * cannot occur in them (no two zero bytes before it matter here except
-     * the UUID's first byte 0x00 which cannot form 0x000003 with a size
-     * byte of zero only if the size is zero). Parse on a small unescaped
-     * prefix to be safe. */
-    guint8 head[32];
+    /* Type, size and UUID on an unescaped prefix: room for the size bytes
+     * of a 64 KiB payload (257 x 0xff) and the UUID. */
+    guint8 head[320];
     gsize raw = MIN (size, sizeof (head));
     gsize n = anninh_ms_remove_emulation_prevention (data, raw, head, NULL);
 
@@ -390,8 +388,7 @@ anninh_ms_sei_parse (AnninhMsCodec codec, const guint8 * nal, gsize nal_size,
         sei->rbsp, offsets);
   }
 
-  p = sei_payload_start (sei->rbsp, sei->rbsp_size, hdr, &type,
-      &payload_size);
+  p = sei_payload_start (sei->rbsp, sei->rbsp_size, hdr, &type, &payload_size);
   if (p == 0 || type != 5) {
     g_free (offsets);
     return fail (error, "not a user data unregistered SEI");
@@ -443,8 +440,15 @@ anninh_ms_sei_parse (AnninhMsCodec codec, const guint8 * nal, gsize nal_size,
 
   sei->is_signed = have_sig;
   if (!have_sig) {
-    sei->document = nal;
-    sei->document_size = nal_size;
+    /* An unsigned SEI is hashed whole, as transmitted or unescaped
+     * according to the same flag. */
+    if (sei->flags & ANNINH_MS_FLAG_EP_BEFORE_HASH) {
+      sei->document = nal;
+      sei->document_size = nal_size;
+    } else {
+      sei->document = sei->rbsp;
+      sei->document_size = sei->rbsp_size;
+    }
   } else if (sei->flags & ANNINH_MS_FLAG_EP_BEFORE_HASH) {
     /* Hashed as transmitted: the raw bytes up to the signature tag. */
     sei->document = nal;

@@ -99,7 +99,8 @@ typedef struct
    * excluding, the signature tag), either in @rbsp or in the raw NAL unit
    * according to ANNINH_MS_FLAG_EP_BEFORE_HASH. Points into memory owned by
    * this struct or by the caller's NAL unit. For an unsigned SEI: the whole
-   * NAL unit. */
+   * NAL unit (unescaped unless the flag says otherwise): what is hashed
+   * into its GOP. */
   const guint8 *document;
   gsize document_size;
   gboolean is_signed;

@@ -69,7 +69,7 @@ struct _AnninhMsValidator
   gchar *key_pem;
   gsize key_pem_size;
   EVP_PKEY *key;
-  STACK_OF (X509) * chain;      /* leaf first */
+    STACK_OF (X509) * chain;    /* leaf first */
   gboolean chain_judged;
   gboolean key_changed;
 
@@ -79,6 +79,7 @@ struct _AnninhMsValidator
   gboolean spent;
 
   AnninhMsSummary *summary;
+  gint64 check_time_us;         /* -1: the recording time */
 };
 
 const gchar *
@@ -174,6 +175,7 @@ anninh_ms_validator_new (AnninhMsCodec codec)
   v->summary->start_utc_us = v->summary->end_utc_us = -1;
   v->summary->latitude = v->summary->longitude = NAN;
   v->summary->certificate_checked_at_us = -1;
+  v->check_time_us = -1;
   return v;
 }
 
@@ -217,6 +219,12 @@ anninh_ms_validator_set_ca_file (AnninhMsValidator * v, const gchar * path,
   return TRUE;
 }
 
+void
+anninh_ms_validator_set_check_time (AnninhMsValidator * v, gint64 unix_us)
+{
+  v->check_time_us = unix_us;
+}
+
 /* ---- summary bookkeeping ---- */
 
 static void
@@ -255,7 +263,9 @@ record_attribution (AnninhMsValidator * v, const gchar * text)
   AnninhMsSummary *s = v->summary;
   JsonParser *parser;
 
-  g_ptr_array_add (s->attribution, g_strdup (text));
+  /* One record per GOP from evidencemux: keep the first thousand. */
+  if (s->attribution->len < 1000)
+    g_ptr_array_add (s->attribution, g_strdup (text));
 
   parser = json_parser_new ();
   if (json_parser_load_from_data (parser, text, -1, NULL)) {
@@ -301,6 +311,14 @@ bytes_to_text (GBytes * b)
   gsize n;
   const gchar *d = g_bytes_get_data (b, &n);
 
+  /* evidencemux (and the reference signer) start the value with a version
+   * byte before the UTF-8 text. */
+  if (n > 1 && (guint8) d[0] < 0x20 && (d[1] == '{' || d[1] == '['
+          || g_ascii_isprint (d[1]))) {
+    d++;
+    n--;
+  }
+
   if (g_utf8_validate (d, n, NULL) && memchr (d, 0, n) == NULL)
     return g_strndup (d, n);
   {
@@ -343,6 +361,8 @@ judge_chain (AnninhMsValidator * v, gint64 when_us)
   if (v->store == NULL)
     return;
 
+  if (v->check_time_us >= 0)
+    when_us = v->check_time_us;
   leaf = sk_X509_value (v->chain, 0);
   untrusted = sk_X509_dup (v->chain);
   (void) sk_X509_shift (untrusted);
@@ -358,7 +378,8 @@ judge_chain (AnninhMsValidator * v, gint64 when_us)
   } else {
     s->certificate_trusted = FALSE;
     g_free (s->certificate_error);
-    s->certificate_error = g_strdup_printf ("signer certificate not trusted: %s",
+    s->certificate_error =
+        g_strdup_printf ("signer certificate not trusted: %s",
         X509_verify_cert_error_string (X509_STORE_CTX_get_error (ctx)));
     note_problem (v, s->certificate_error);
   }
@@ -594,8 +615,9 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
 
   {
     gboolean *used = g_new0 (gboolean, n_list);
-    gint *status = g_new0 (gint, cap);  /* 1 matched, 2 bad */
-    guint j = 0, unique = 0;
+    /* 1 matched, 2 known but misplaced, 3 unknown */
+    gint *status = g_new0 (gint, cap);
+    guint j = 0, unique = 0, unknown = 0;
     gint last_match = -1, last_list = -1;
     gboolean reordered = FALSE, altered = FALSE;
     const guint8 *list = sei->hash_list;
@@ -630,6 +652,8 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
         /* Known NAL unit in the wrong place: reordered or duplicated. */
         reordered = TRUE;
         last_match = i;
+      } else {
+        status[i] = 3;          /* unknown: altered or inserted */
       }
     }
 
@@ -643,8 +667,9 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
     for (guint i = 0; i < e; i++) {
       if (status[i] != 1) {
         mark_bad (r, queue_at (v, i));
-        if (status[i] == 2)
-          altered = TRUE;
+        altered = TRUE;
+        if (status[i] == 3)
+          unknown++;
       }
     }
     *matched_any = unique > 0;
@@ -676,8 +701,9 @@ match_gop (AnninhMsValidator * v, const AnninhMsSei * sei,
       }
     }
 
-    if (unique < n_list) {
-      r->n_nalus_missing = n_list - unique;
+    /* An altered NAL unit replaces its list entry: not missing. */
+    if (unique + unknown < n_list) {
+      r->n_nalus_missing = n_list - unique - unknown;
       /* Locate the first gap: the last matched item before the first
        * unmatched list entry. */
       for (guint k = 0; k < n_list; k++) {
@@ -811,7 +837,15 @@ handle_gop_sei (AnninhMsValidator * v, const AnninhMsSei * sei,
     set_reason (r, ANNINH_MS_VERDICT_NOT_AUTHENTIC,
         g_strdup (signature_problem));
 
-  /* GOP chaining and counter. */
+  /* GOP chaining and counter. Counter 1 with a zero linked hash opens a
+   * new signing session (the signer restarted, e.g. after a flush): the
+   * chain starts again; frames in between stay as judged. */
+  {
+    static const guint8 zero[HASH_SIZE] = { 0 };
+    if (sei->gop_counter == 1 && memcmp (sei->linked_hash, zero,
+            HASH_SIZE) == 0)
+      v->have_prev = FALSE;
+  }
   if (v->have_prev) {
     if (sei->gop_counter == v->prev_counter + 1) {
       if (v->prev_first_known
@@ -936,7 +970,7 @@ handle_ms_sei (AnninhMsValidator * v, const AnninhMsNal * nal)
     }
     handle_gop_sei (v, &sei, sig_ok || !sei.is_signed, sig_problem);
     if (!sei.is_signed)
-      push_item (v, nal->data, nal->size, FALSE, FALSE, -1);
+      push_item (v, sei.document, sei.document_size, FALSE, FALSE, -1);
   } else if (!sei.is_signed) {
     /* An arbitrary-data SEI: hashed into the GOP, its text trusted once
      * an authentic GOP covers it. */
@@ -953,7 +987,7 @@ handle_ms_sei (AnninhMsValidator * v, const AnninhMsNal * nal)
       g_ptr_array_add (v->pending_attribution, g_string_free (all, FALSE));
       attr = v->pending_attribution->len - 1;
     }
-    push_item (v, nal->data, nal->size, FALSE, FALSE, attr);
+    push_item (v, sei.document, sei.document_size, FALSE, FALSE, attr);
   }
   if (sei.is_signed && sig_ok && sei.arbitrary->len > 0) {
     for (guint i = 0; i < sei.arbitrary->len; i++) {

@@ -98,6 +98,12 @@ void anninh_ms_validator_free (AnninhMsValidator * validator);
 gboolean anninh_ms_validator_set_ca_file (AnninhMsValidator * validator,
     const gchar * path, GError ** error);
 
+/* Judge the certificate chain at @unix_us (µs since 1970 UTC) instead of
+ * the signed recording time, e.g. when the camera's clock was wrong or the
+ * stream carries no real date. -1: the recording time (default). */
+void anninh_ms_validator_set_check_time (AnninhMsValidator * validator,
+    gint64 unix_us);
+
 /* One access unit (Annex B, start codes) in decoding order. */
 void anninh_ms_validator_push_au (AnninhMsValidator * validator,
     const guint8 * data, gsize size, gint64 pts);

@@ -86,6 +86,16 @@ def is_signing_sei(codec, nal):
     return raw[p:p + 16] == UUID
 
 
+def is_certificate_sei(codec, nal):
+    if not is_signing_sei(codec, nal):
+        return False
+    raw = remove_ep(nal)
+    p = (1 if codec == "h264" else 2) + 1
+    while raw[p] == 0xFF:
+        p += 1
+    return bool(raw[p + 1 + 16] & 0x80)
+
+
 def add_ep(data):
     out = bytearray()
     zeros = 0
@@ -211,7 +221,8 @@ class SpecSigner:
                     # it opens the access unit after the IDR.
                     sei = self._attribution_sei()
                     out.append(sei)
-                    items.append(h(sei))
+                    # reserved bit 0x40 clear: hashed unescaped
+                    items.append(h(remove_ep(sei)))
                     attribution_done = True
                 items.append(h(anchor + h(nal)))
                 out.append(nal)

@@ -75,6 +75,8 @@ keys_teardown (void)
 }
 
 /* The first SEI of a synthetic stream, without start code. */
+static AnninhMsSummary *validate (GPtrArray * aus, const gchar * ca);
+
 static GByteArray *
 first_sei (GPtrArray * aus)
 {
@@ -120,6 +122,33 @@ GST_START_TEST (test_parse_sei)
   fail_unless (ABS (anninh_ms_timestamp_to_unix_us (s.start_ts_raw) -
           g_get_real_time ()) < 60 * G_USEC_PER_SEC);
   anninh_ms_sei_clear (&s);
+  g_byte_array_unref (sei);
+  g_ptr_array_unref (aus);
+}
+
+GST_END_TEST;
+
+/* A long GOP: the SEI's payload size takes more than 16 bytes. */
+GST_START_TEST (test_large_sei)
+{
+  GPtrArray *aus = ms_test_stream (&keys, 2, 200);
+  GByteArray *sei = first_sei (aus);
+  AnninhMsNal nal;
+  AnninhMsSei s;
+  AnninhMsSummary *sum;
+
+  fail_unless (sei->len > 200 * 32);
+  fail_unless (anninh_ms_nal_parse (ANNINH_MS_CODEC_H264, sei->data, sei->len,
+          &nal));
+  fail_unless (nal.is_ms_sei);
+  fail_unless (anninh_ms_sei_parse (ANNINH_MS_CODEC_H264, sei->data,
+          sei->len, &s, NULL));
+  fail_unless_equals_int (s.n_nalus, 200);
+  anninh_ms_sei_clear (&s);
+  sum = validate (aus, keys.ca_path);
+  fail_unless_equals_int (sum->verdict, ANNINH_MS_VERDICT_AUTHENTIC);
+  fail_unless_equals_int (sum->n_gops_authentic, 2);
+  anninh_ms_summary_free (sum);
   g_byte_array_unref (sei);
   g_ptr_array_unref (aus);
 }
@@ -251,6 +280,7 @@ media_signing_reader_suite (void)
   tcase_add_test (tc, test_emulation_prevention);
   tcase_add_test (tc, test_split_nals);
   tcase_add_test (tc, test_parse_sei);
+  tcase_add_test (tc, test_large_sei);
   tcase_add_test (tc, test_malformed_sei);
   tcase_add_test (tc, test_validator_verdicts);
   return s;
