@@ -17,8 +17,8 @@ BUILD_PACKAGES="meson ninja-build pkg-config gcc libc6-dev git
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav
   gstreamer1.0-x ffmpeg openssl sqlite3 apache2-utils python3 ca-certificates"
 # The real peers the tests talk to.
-TEST_PACKAGES="valgrind curl prometheus chromium tesseract-ocr fonts-dejavu-core
-  iproute2 util-linux e2fsprogs"
+TEST_PACKAGES="valgrind curl prometheus chromium tesseract-ocr tesseract-ocr-eng
+  fonts-dejavu-core iproute2 util-linux e2fsprogs"
 
 install_packages () {
   if [ "${ANNINH_SKIP_INSTALL:-0}" = 1 ]; then return 0; fi
