@@ -368,7 +368,14 @@ check_url (PoliceshareAuth * self, GstRTSPContext * ctx,
       g_free (user);
       return FALSE;
     case AUTH_BAD:
-      address_failed (self, ip, cfg);
+      /* Players retry a wrong password several times on one connection:
+       * count one failure per connection, so that one mistyped password
+       * does not block an officer's address. */
+      if (!g_object_get_data (G_OBJECT (ctx->client), "policeshare-failed")) {
+        g_object_set_data (G_OBJECT (ctx->client), "policeshare-failed",
+            GINT_TO_POINTER (1));
+        address_failed (self, ip, cfg);
+      }
       policeshare_mount_refused (mount, ctx->client, user,
           GST_RTSP_STS_UNAUTHORIZED, "wrong-credentials");
       respond (self, ctx, mount, GST_RTSP_STS_UNAUTHORIZED, FALSE);

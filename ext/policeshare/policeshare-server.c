@@ -232,13 +232,17 @@ close_client_filter (GstRTSPServer * server, GstRTSPClient * client,
   CloseData *cd = user_data;
   GList *l;
 
-  if (cd->mount == NULL)
-    return GST_RTSP_FILTER_REMOVE;
-  l = gst_rtsp_client_session_filter (client, client_session_uses_mount,
-      cd->mount);
-  if (l == NULL)
-    return GST_RTSP_FILTER_KEEP;
-  g_list_free_full (l, g_object_unref);
+  if (cd->mount != NULL) {
+    l = gst_rtsp_client_session_filter (client, client_session_uses_mount,
+        cd->mount);
+    if (l == NULL)
+      return GST_RTSP_FILTER_KEEP;
+    g_list_free_full (l, g_object_unref);
+  }
+  /* The client may emit "closed" later, from a watch the server no longer
+   * runs: end its viewings now and forget it. */
+  on_closed (client, cd->srv);
+  g_signal_handlers_disconnect_by_data (client, cd->srv);
   return GST_RTSP_FILTER_REMOVE;
 }
 
