@@ -19,6 +19,9 @@
 GST_DEBUG_CATEGORY_EXTERN (policeshare_debug);
 #define GST_CAT_DEFAULT policeshare_debug
 
+/* Threads the clients of one server are spread over. */
+#define CLIENT_THREADS 4
+
 struct _PoliceshareServer
 {
   guint refcount;               /* guarded by registry_lock */
@@ -374,6 +377,14 @@ policeshare_server_acquire (const gchar * address, const gchar * service,
     g_object_unref (cert);
   }
   gst_rtsp_server_set_auth (srv->server, GST_RTSP_AUTH (srv->auth));
+  {
+    /* Clients on a few threads of their own: a viewer waiting for its
+     * mount's first frames does not hold up the others. */
+    GstRTSPThreadPool *pool = gst_rtsp_server_get_thread_pool (srv->server);
+
+    gst_rtsp_thread_pool_set_max_threads (pool, CLIENT_THREADS);
+    g_object_unref (pool);
+  }
   g_signal_connect (srv->server, "client-connected",
       G_CALLBACK (on_client_connected), srv);
 

@@ -184,8 +184,8 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
   fail_unless (g_file_set_contents (groups, "hoatien: alice\n", -1, NULL));
 
   server = gst_parse_launch ("videotestsrc is-live=true ! "
-      "video/x-raw,width=160,height=120,framerate=25/1 ! "
-      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10 ! "
+      "video/x-raw,width=64,height=64,framerate=10/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=5 ! "
       "h264parse ! policeshare name=share service=0 mount=/hoatien/cam01",
       NULL);
   fail_unless (server != NULL);
@@ -199,11 +199,13 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
 
   client = client_pipeline (port, "alice", "s3cret", &count);
   gst_element_set_state (client, GST_STATE_PLAYING);
-  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
-  while (g_atomic_int_get (&count) < 10 &&
+  /* valgrind slows the encoder and the client down a lot */
+  deadline = g_get_monotonic_time () +
+      (g_getenv ("ANNINH_UNDER_VALGRIND") ? 90 : 20) * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&count) < 5 &&
       g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
-  fail_unless (g_atomic_int_get (&count) >= 10, "client got %d buffers",
+  fail_unless (g_atomic_int_get (&count) >= 5, "client got %d buffers",
       count);
   fail_unless_equals_int (share_viewers ("/hoatien/cam01"), 1);
 
@@ -251,8 +253,12 @@ policeshare_suite (void)
   Suite *s = suite_create ("policeshare");
   TCase *tc = tcase_create ("general");
 
+  /* loopback only: keep GIO from asking libproxy (whose C++ exceptions
+   * valgrind reports as errors) how to reach 127.0.0.1 */
+  g_setenv ("GIO_USE_PROXY_RESOLVER", "dummy", TRUE);
+
   suite_add_tcase (s, tc);
-  tcase_set_timeout (tc, 60);
+  tcase_set_timeout (tc, 240);
   tcase_add_checked_fixture (tc, setup, teardown);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_port_zero_and_sharing);
