@@ -29,6 +29,15 @@ GST_DEBUG_CATEGORY_EXTERN (policeshare_debug);
 #define APPSRC_MAX_BYTES (8 * 1024 * 1024)
 /* Minimum spacing of the timestamps of a burst of cached frames. */
 #define BURST_SPACING (GST_MSECOND)
+/* Frames waiting in a media's appsrc beyond which the media is too slow
+ * (its viewers' connections cannot keep up): rather than let the delay
+ * grow, the mount skips to the next keyframe for that media. The cached
+ * GOP pushed at the start is exempt for BURST_GRACE. */
+#define MAX_QUEUED_FRAMES 12
+#define BURST_GRACE (2 * G_USEC_PER_SEC)
+
+static GQuark skip_quark;       /* on an appsrc: skipping to a keyframe */
+static GQuark grace_quark;      /* on an appsrc: gint64 end of the grace */
 
 typedef struct
 {
@@ -246,6 +255,12 @@ factory_configure (GstRTSPMediaFactory * factory, GstRTSPMedia * media)
     GST_DEBUG ("mount %s: new media %p starts with %u cached frames",
         mount->config.path, media, mount->gop->len);
   }
+  {
+    gint64 *grace = g_new (gint64, 1);
+
+    *grace = g_get_monotonic_time () + BURST_GRACE;
+    g_object_set_qdata_full (G_OBJECT (src), grace_quark, grace, g_free);
+  }
   g_ptr_array_add (mount->sources, src);        /* takes the ref */
   g_mutex_unlock (&mount->lock);
 }
@@ -255,6 +270,8 @@ policeshare_factory_class_init (PoliceshareFactoryClass * klass)
 {
   GstRTSPMediaFactoryClass *fclass = GST_RTSP_MEDIA_FACTORY_CLASS (klass);
 
+  skip_quark = g_quark_from_static_string ("policeshare-skip");
+  grace_quark = g_quark_from_static_string ("policeshare-grace");
   fclass->create_element = factory_create_element;
   fclass->configure = factory_configure;
 }
@@ -591,9 +608,26 @@ policeshare_mount_push (PoliceshareMount * mount, GstBuffer * buffer)
     }
   }
 
-  for (i = 0; i < mount->sources->len; i++)
-    gst_app_src_push_buffer (g_ptr_array_index (mount->sources, i),
-        copy_for_media (buffer));
+  for (i = 0; i < mount->sources->len; i++) {
+    GstAppSrc *src = g_ptr_array_index (mount->sources, i);
+
+    if (g_object_get_qdata (G_OBJECT (src), skip_quark)) {
+      if (!key)
+        continue;
+      g_object_set_qdata (G_OBJECT (src), skip_quark, NULL);
+    } else if (!key && gst_app_src_get_current_level_buffers (src) >
+        MAX_QUEUED_FRAMES) {
+      gint64 *grace = g_object_get_qdata (G_OBJECT (src), grace_quark);
+
+      if (!grace || g_get_monotonic_time () > *grace) {
+        GST_DEBUG ("mount %s: viewers too slow, skipping to a keyframe",
+            mount->config.path);
+        g_object_set_qdata (G_OBJECT (src), skip_quark, GINT_TO_POINTER (1));
+        continue;
+      }
+    }
+    gst_app_src_push_buffer (src, copy_for_media (buffer));
+  }
   if (mount->sources->len > 0) {
     mount->bytes_pushed += size;
     mount->bytes_sent += (guint64) size * g_hash_table_size (mount->viewers);
