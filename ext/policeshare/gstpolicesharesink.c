@@ -398,8 +398,7 @@ gst_police_share_start_serving (GstPoliceShare * self)
     goto failed;
   }
   if (!policeshare_server_add_mount (server, mount, &err)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message),
-        (NULL));
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", err->message), (NULL));
     g_clear_error (&err);
     policeshare_server_release (server);
     policeshare_mount_detach (mount);
@@ -465,8 +464,7 @@ gst_police_share_stop_serving (GstPoliceShare * self)
 }
 
 static GstStateChangeReturn
-gst_police_share_change_state (GstElement * element,
-    GstStateChange transition)
+gst_police_share_change_state (GstElement * element, GstStateChange transition)
 {
   GstPoliceShare *self = GST_POLICE_SHARE (element);
   GstStateChangeReturn ret;

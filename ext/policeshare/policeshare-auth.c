@@ -319,8 +319,7 @@ lookup_mount (PoliceshareAuth * self, GstRTSPContext * ctx)
         : NULL;
   if (ctx->uri == NULL || ctx->uri->abspath == NULL)
     return NULL;
-  factory = gst_rtsp_mount_points_match (self->mounts, ctx->uri->abspath,
-      NULL);
+  factory = gst_rtsp_mount_points_match (self->mounts, ctx->uri->abspath, NULL);
   if (factory) {
     mount = policeshare_mount_from_factory (factory);
     if (mount)

@@ -111,8 +111,7 @@ factory_create_element (GstRTSPMediaFactory * factory, const GstRTSPUrl * url)
   g_mutex_unlock (&mount->lock);
 
   if (payname == NULL) {
-    GST_INFO ("mount %s: no video yet, refusing the media",
-        mount->config.path);
+    GST_INFO ("mount %s: no video yet, refusing the media", mount->config.path);
     if (caps)
       gst_caps_unref (caps);
     return NULL;
@@ -133,8 +132,7 @@ factory_create_element (GstRTSPMediaFactory * factory, const GstRTSPUrl * url)
   g_object_set (src, "is-live", TRUE, "format", GST_FORMAT_TIME,
       "do-timestamp", TRUE, "caps", caps, "max-bytes",
       (guint64) APPSRC_MAX_BYTES, "block", FALSE, NULL);
-  gst_app_src_set_leaky_type (GST_APP_SRC (src),
-      GST_APP_LEAKY_TYPE_DOWNSTREAM);
+  gst_app_src_set_leaky_type (GST_APP_SRC (src), GST_APP_LEAKY_TYPE_DOWNSTREAM);
   /* Parameter sets before every keyframe: viewers joining a running
    * media can start decoding at the next keyframe. */
   g_object_set (pay, "config-interval", -1, "pt", 96, NULL);
@@ -203,8 +201,7 @@ factory_configure (GstRTSPMediaFactory * factory, GstRTSPMedia * media)
       (factory, media);
 
   g_object_set_data_full (G_OBJECT (media), MEDIA_MOUNT_KEY,
-      policeshare_mount_ref (mount),
-      (GDestroyNotify) policeshare_mount_unref);
+      policeshare_mount_ref (mount), (GDestroyNotify) policeshare_mount_unref);
 
   element = gst_rtsp_media_get_element (media);
   src = gst_bin_get_by_name (GST_BIN (element), "src");
@@ -630,7 +627,7 @@ policeshare_mount_push (PoliceshareMount * mount, GstBuffer * buffer)
   }
   if (mount->sources->len > 0) {
     mount->bytes_pushed += size;
-    mount->bytes_sent += (guint64) size * g_hash_table_size (mount->viewers);
+    mount->bytes_sent += (guint64) size *g_hash_table_size (mount->viewers);
   }
   g_mutex_unlock (&mount->lock);
 }

@@ -33,47 +33,42 @@ typedef struct
 /* Refusal statuses used besides the standard RTSP ones. */
 #define POLICESHARE_STS_TOO_MANY_REQUESTS 429
 
-PoliceshareMount *   policeshare_mount_new       (GstElement * element,
-                                                  const PoliceshareMountConfig * config,
-                                                  GError ** error);
-PoliceshareMount *   policeshare_mount_ref       (PoliceshareMount * mount);
-void                 policeshare_mount_unref     (PoliceshareMount * mount);
+PoliceshareMount *policeshare_mount_new (GstElement * element,
+    const PoliceshareMountConfig * config, GError ** error);
+PoliceshareMount *policeshare_mount_ref (PoliceshareMount * mount);
+void policeshare_mount_unref (PoliceshareMount * mount);
 
-const PoliceshareMountConfig *
-                     policeshare_mount_get_config (PoliceshareMount * mount);
-AnninhViewerAccounts *
-                     policeshare_mount_get_accounts (PoliceshareMount * mount);
-void                 policeshare_mount_set_address (PoliceshareMount * mount,
-                                                  const gchar * host_port);
+const PoliceshareMountConfig *policeshare_mount_get_config
+    (PoliceshareMount * mount);
+AnninhViewerAccounts *policeshare_mount_get_accounts
+    (PoliceshareMount * mount);
+void policeshare_mount_set_address (PoliceshareMount * mount,
+    const gchar * host_port);
 
-GstRTSPMediaFactory * policeshare_mount_get_factory (PoliceshareMount * mount);
-PoliceshareMount *   policeshare_mount_from_media (GstRTSPMedia * media);
-PoliceshareMount *   policeshare_mount_from_factory (GstRTSPMediaFactory * factory);
+GstRTSPMediaFactory *policeshare_mount_get_factory (PoliceshareMount * mount);
+PoliceshareMount *policeshare_mount_from_media (GstRTSPMedia * media);
+PoliceshareMount *policeshare_mount_from_factory
+    (GstRTSPMediaFactory * factory);
 
 /* streaming thread */
-void                 policeshare_mount_set_caps  (PoliceshareMount * mount,
-                                                  GstCaps * caps);
-void                 policeshare_mount_push      (PoliceshareMount * mount,
-                                                  GstBuffer * buffer);
+void policeshare_mount_set_caps (PoliceshareMount * mount, GstCaps * caps);
+void policeshare_mount_push (PoliceshareMount * mount, GstBuffer * buffer);
 
-/* server thread */
-guint                policeshare_mount_n_viewers (PoliceshareMount * mount);
-void                 policeshare_mount_viewer_joined (PoliceshareMount * mount,
-                                                  GstRTSPClient * client);
-void                 policeshare_mount_viewer_left (PoliceshareMount * mount,
-                                                  GstRTSPClient * client,
-                                                  const gchar * reason);
-void                 policeshare_mount_refused   (PoliceshareMount * mount,
-                                                  GstRTSPClient * client,
-                                                  const gchar * user,
-                                                  guint status,
-                                                  const gchar * reason);
-void                 policeshare_mount_report_accounts_error (PoliceshareMount * mount,
-                                                  const GError * error);
+/* server threads */
+guint policeshare_mount_n_viewers (PoliceshareMount * mount);
+void policeshare_mount_viewer_joined (PoliceshareMount * mount,
+    GstRTSPClient * client);
+void policeshare_mount_viewer_left (PoliceshareMount * mount,
+    GstRTSPClient * client, const gchar * reason);
+void policeshare_mount_refused (PoliceshareMount * mount,
+    GstRTSPClient * client, const gchar * user, guint status,
+    const gchar * reason);
+void policeshare_mount_report_accounts_error (PoliceshareMount * mount,
+    const GError * error);
 
 /* element thread */
-void                 policeshare_mount_detach    (PoliceshareMount * mount);
-guint64              policeshare_mount_get_refusals (PoliceshareMount * mount);
+void policeshare_mount_detach (PoliceshareMount * mount);
+guint64 policeshare_mount_get_refusals (PoliceshareMount * mount);
 
 /* What the auth object stores on a client once it authenticated. */
 #define POLICESHARE_CLIENT_USER   "policeshare-user"

@@ -71,8 +71,7 @@ invoke_cb (gpointer user_data)
 }
 
 static void
-run_on_server_thread (PoliceshareServer * srv, GSourceFunc func,
-    gpointer data)
+run_on_server_thread (PoliceshareServer * srv, GSourceFunc func, gpointer data)
 {
   Invocation inv = { 0, };
   GSource *s;
@@ -144,8 +143,7 @@ on_pre_play (GstRTSPClient * client, GstRTSPContext * ctx,
 }
 
 static void
-on_play (GstRTSPClient * client, GstRTSPContext * ctx,
-    PoliceshareServer * srv)
+on_play (GstRTSPClient * client, GstRTSPContext * ctx, PoliceshareServer * srv)
 {
   PoliceshareMount *m = mount_of_ctx (srv, ctx);
 
@@ -170,8 +168,7 @@ on_closed (GstRTSPClient * client, PoliceshareServer * srv)
 
   g_mutex_lock (&srv->lock);
   mounts = g_list_copy (srv->mounts);
-  g_list_foreach (mounts, (GFunc) (void (*)(void)) policeshare_mount_ref,
-      NULL);
+  g_list_foreach (mounts, (GFunc) (void (*)(void)) policeshare_mount_ref, NULL);
   g_mutex_unlock (&srv->lock);
   for (l = mounts; l; l = l->next)
     policeshare_mount_viewer_left (l->data, client, "connection closed");
@@ -182,11 +179,9 @@ static void
 on_client_connected (GstRTSPServer * server, GstRTSPClient * client,
     PoliceshareServer * srv)
 {
-  g_signal_connect (client, "pre-play-request", G_CALLBACK (on_pre_play),
-      srv);
+  g_signal_connect (client, "pre-play-request", G_CALLBACK (on_pre_play), srv);
   g_signal_connect (client, "play-request", G_CALLBACK (on_play), srv);
-  g_signal_connect (client, "teardown-request", G_CALLBACK (on_teardown),
-      srv);
+  g_signal_connect (client, "teardown-request", G_CALLBACK (on_teardown), srv);
   g_signal_connect (client, "closed", G_CALLBACK (on_closed), srv);
 }
 

@@ -90,7 +90,8 @@ check_line (const gchar * line, gsize len, gchar * hash, gchar * prev,
 
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, body, -1, NULL) ||
-      !(root = json_parser_get_root (parser)) || !JSON_NODE_HOLDS_OBJECT (root)) {
+      !(root = json_parser_get_root (parser))
+      || !JSON_NODE_HOLDS_OBJECT (root)) {
     reason = g_strdup ("line is not a JSON object");
     g_object_unref (parser);
     goto out;

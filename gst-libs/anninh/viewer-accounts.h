@@ -28,32 +28,28 @@ G_BEGIN_DECLS
 
 typedef struct _AnninhViewerAccounts AnninhViewerAccounts;
 
-AnninhViewerAccounts * anninh_viewer_accounts_new      (const gchar * users_file,
-                                                        const gchar * groups_file);
+AnninhViewerAccounts *anninh_viewer_accounts_new (const gchar * users_file,
+    const gchar * groups_file);
 
-void                   anninh_viewer_accounts_free     (AnninhViewerAccounts * accounts);
+void      anninh_viewer_accounts_free (AnninhViewerAccounts * accounts);
 
-gboolean               anninh_viewer_accounts_refresh  (AnninhViewerAccounts * accounts,
-                                                        gboolean * reloaded,
-                                                        GError ** error);
+gboolean  anninh_viewer_accounts_refresh (AnninhViewerAccounts * accounts,
+    gboolean * reloaded, GError ** error);
 
-gchar *                anninh_viewer_accounts_lookup_ha1 (AnninhViewerAccounts * accounts,
-                                                        const gchar * user,
-                                                        const gchar * realm);
+gchar *   anninh_viewer_accounts_lookup_ha1 (AnninhViewerAccounts * accounts,
+    const gchar * user, const gchar * realm);
 
-gboolean               anninh_viewer_accounts_check_password (AnninhViewerAccounts * accounts,
-                                                        const gchar * user,
-                                                        const gchar * realm,
-                                                        const gchar * password);
+gboolean  anninh_viewer_accounts_check_password
+    (AnninhViewerAccounts * accounts, const gchar * user,
+    const gchar * realm, const gchar * password);
 
-gchar **               anninh_viewer_accounts_get_groups (AnninhViewerAccounts * accounts,
-                                                        const gchar * user);
+gchar **  anninh_viewer_accounts_get_groups (AnninhViewerAccounts * accounts,
+    const gchar * user);
 
-guint                  anninh_viewer_accounts_count    (AnninhViewerAccounts * accounts);
+guint     anninh_viewer_accounts_count (AnninhViewerAccounts * accounts);
 
-gchar *                anninh_viewer_accounts_make_ha1 (const gchar * user,
-                                                        const gchar * realm,
-                                                        const gchar * password);
+gchar *   anninh_viewer_accounts_make_ha1 (const gchar * user,
+    const gchar * realm, const gchar * password);
 
 G_END_DECLS
 

@@ -51,6 +51,8 @@ gi.require_version("Gst", "1.0")
 from gi.repository import Gst, GLib  # noqa: E402
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+# servers' output, for when one dies: see --server-log
+LOG = None
 
 
 def cpu_seconds(pid):
@@ -147,15 +149,15 @@ def start_policeshare(cam, port, mounts):
                  "rtph264depay ! h264parse config-interval=-1 ! "
                  "policeshare mount=/cam%d service=%d"
                  % (cam.url(i), i, port)).split()
-    return subprocess.Popen(args, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=gst_launch_env())
+    return subprocess.Popen(args, stdout=LOG, stderr=subprocess.STDOUT,
+                            env=gst_launch_env())
 
 
 def start_plain(cam, port, mounts, binary):
     base = "rtsp://%s:%d" % (cam.host, cam.port)
     return subprocess.Popen([binary, str(port), base, str(mounts)],
-                            stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env=gst_launch_env())
+                            stdout=LOG, stderr=subprocess.STDOUT,
+                            env=gst_launch_env())
 
 
 def start_viewers(port, mounts, per_mount):
@@ -193,6 +195,10 @@ def run_one(kind, cam, mounts, per_mount, window, plain_binary):
         delays = probe.stop()
         probe = None
         alive = server.poll() is None and viewers.poll() is None
+        if not alive:
+            print("%s: server exit %s, viewers exit %s (server output in "
+                  "%s)" % (kind, server.poll(), viewers.poll(), LOG.name),
+                  flush=True)
     finally:
         if probe:
             probe.stop()
@@ -240,7 +246,10 @@ def main():
     ap.add_argument("--report",
                     default=os.path.join(SRC, "tests", "bench", "results",
                                          "policeshare.md"))
+    ap.add_argument("--server-log", default="/tmp/bench-policeshare.log")
     a = ap.parse_args()
+    global LOG
+    LOG = open(a.server_log, "w")
 
     Gst.init(None)
     os.environ["GIO_USE_PROXY_RESOLVER"] = "dummy"
@@ -250,8 +259,10 @@ def main():
     scenarios = [(1, a.viewers), (a.mounts, a.per_mount)]
     results = []
     for mounts, per in scenarios:
-        with CamSim(cameras=mounts, source=clip) as cam:
-            for kind in ("plain", "policeshare"):
+        for kind in ("plain", "policeshare"):
+            # a fresh camsim per run: one still tearing down the previous
+            # run's media answers 503, which ends a plain rtspsrc pipeline
+            with CamSim(cameras=mounts, source=clip) as cam:
                 r = run_one(kind, cam, mounts, per, a.window, plain)
                 r["scenario"] = "%d mount%s x %d viewer%s" % (
                     mounts, "s" if mounts > 1 else "", per,

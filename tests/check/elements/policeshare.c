@@ -149,8 +149,7 @@ share_viewers (const gchar * mount)
 }
 
 static GstElement *
-client_pipeline (gint port, const gchar * user, const gchar * pw,
-    gint * count)
+client_pipeline (gint port, const gchar * user, const gchar * pw, gint * count)
 {
   gchar *desc = g_strdup_printf ("rtspsrc name=src "
       "location=rtsp://127.0.0.1:%d/hoatien/cam01 user-id=%s user-pw=%s "
@@ -202,19 +201,16 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
   /* valgrind slows the encoder and the client down a lot */
   deadline = g_get_monotonic_time () +
       (g_getenv ("ANNINH_UNDER_VALGRIND") ? 90 : 20) * G_USEC_PER_SEC;
-  while (g_atomic_int_get (&count) < 5 &&
-      g_get_monotonic_time () < deadline)
+  while (g_atomic_int_get (&count) < 5 && g_get_monotonic_time () < deadline)
     g_usleep (50 * 1000);
-  fail_unless (g_atomic_int_get (&count) >= 5, "client got %d buffers",
-      count);
+  fail_unless (g_atomic_int_get (&count) >= 5, "client got %d buffers", count);
   fail_unless_equals_int (share_viewers ("/hoatien/cam01"), 1);
 
   bus = gst_element_get_bus (server);
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
     if (gst_message_has_name (msg, "policeshare-viewer-joined")) {
       const GstStructure *s = gst_message_get_structure (msg);
-      fail_unless_equals_string (gst_structure_get_string (s, "user"),
-          "alice");
+      fail_unless_equals_string (gst_structure_get_string (s, "user"), "alice");
       joined = TRUE;
     }
     gst_message_unref (msg);

@@ -149,7 +149,7 @@ GST_START_TEST (test_deleted_line_detected)
   gchar **lines = read_lines (path);
 
   g_free (lines[1]);
-  memmove (&lines[1], &lines[2], sizeof (gchar *) * 5);  /* drop line 2 */
+  memmove (&lines[1], &lines[2], sizeof (gchar *) * 5); /* drop line 2 */
   write_lines (path, lines);
   assert_verdict (path, ANNINH_AUDIT_BROKEN, 2);
   g_strfreev (lines);
