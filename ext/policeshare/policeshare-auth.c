@@ -10,7 +10,8 @@
  *   address gets 429; Digest (RFC 2069, MD5, the HA1 of the users file;
  *   Basic too when the server runs TLS) else 401 with a challenge; a user
  *   without an allowed group gets 403;
- * - auth.check.media.factory.*: 503 when the mount is full;
+ * - auth.check.media.factory.*: 503 when the mount has no video yet or
+ *   is full;
  * - auth.check.transport.client-settings: refused.
  *
  * Nonces are stateless: hex time stamp + a keyed hash of the time stamp
@@ -427,7 +428,12 @@ policeshare_auth_check (GstRTSPAuth * auth, GstRTSPContext * ctx,
   } else if (g_str_equal (check, GST_RTSP_AUTH_CHECK_MEDIA_FACTORY_ACCESS)) {
     const PoliceshareMountConfig *cfg = policeshare_mount_get_config (mount);
 
-    if (cfg->max_viewers > 0 && ctx->method == GST_RTSP_DESCRIBE &&
+    if (!policeshare_mount_has_video (mount)) {
+      /* nothing to describe yet (camera not connected since start) */
+      GST_INFO ("mount %s: no video yet, 503", cfg->path);
+      respond (self, ctx, mount, GST_RTSP_STS_SERVICE_UNAVAILABLE, FALSE);
+      ret = FALSE;
+    } else if (cfg->max_viewers > 0 && ctx->method == GST_RTSP_DESCRIBE &&
         policeshare_mount_n_viewers (mount) >= cfg->max_viewers) {
       const gchar *user = g_object_get_data (G_OBJECT (ctx->client),
           POLICESHARE_CLIENT_USER);

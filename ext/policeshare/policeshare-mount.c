@@ -22,11 +22,11 @@ GST_DEBUG_CATEGORY_EXTERN (policeshare_debug);
 
 /* Bounds of the cache of the current GOP; past them the cache is dropped
  * until the next keyframe (a new media then waits for the camera). */
-#define GOP_CACHE_MAX_BYTES (16 * 1024 * 1024)
+#define GOP_CACHE_MAX_BYTES (8 * 1024 * 1024)
 #define GOP_CACHE_MAX_BUFFERS 600
 /* Queue of each media's appsrc: a stalled media drops its oldest data
  * instead of blocking the pipeline. */
-#define APPSRC_MAX_BYTES (8 * 1024 * 1024)
+#define APPSRC_MAX_BYTES (2 * 1024 * 1024)
 /* Minimum spacing of the timestamps of a burst of cached frames. */
 #define BURST_SPACING (GST_MSECOND)
 /* Frames waiting in a media's appsrc beyond which the media is too slow
@@ -99,7 +99,8 @@ factory_create_element (GstRTSPMediaFactory * factory, const GstRTSPUrl * url)
   GstCaps *caps = NULL;
 
   g_mutex_lock (&mount->lock);
-  if (mount->caps && mount->gop->len > 0) {
+  /* without a cached GOP the media prerolls on the next keyframe */
+  if (mount->caps) {
     const gchar *name =
         gst_structure_get_name (gst_caps_get_structure (mount->caps, 0));
     caps = gst_caps_ref (mount->caps);
@@ -630,6 +631,17 @@ policeshare_mount_push (PoliceshareMount * mount, GstBuffer * buffer)
     mount->bytes_sent += (guint64) size *g_hash_table_size (mount->viewers);
   }
   g_mutex_unlock (&mount->lock);
+}
+
+gboolean
+policeshare_mount_has_video (PoliceshareMount * mount)
+{
+  gboolean ret;
+
+  g_mutex_lock (&mount->lock);
+  ret = mount->caps != NULL;
+  g_mutex_unlock (&mount->lock);
+  return ret;
 }
 
 guint

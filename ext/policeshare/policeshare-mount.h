@@ -56,6 +56,7 @@ void policeshare_mount_push (PoliceshareMount * mount, GstBuffer * buffer);
 
 /* server threads */
 guint policeshare_mount_n_viewers (PoliceshareMount * mount);
+gboolean policeshare_mount_has_video (PoliceshareMount * mount);
 void policeshare_mount_viewer_joined (PoliceshareMount * mount,
     GstRTSPClient * client);
 void policeshare_mount_viewer_left (PoliceshareMount * mount,

@@ -91,6 +91,29 @@ def wait_port(port, proc, timeout=30):
     raise RuntimeError("server not listening on %d" % port)
 
 
+def wait_mounts(port, mounts, timeout=90):
+    """Until every mount answers DESCRIBE with 200 (a share answers 503
+    until its camera's first frame)."""
+    import socket
+    deadline = time.monotonic() + timeout
+    pending = set(range(mounts))
+    while pending and time.monotonic() < deadline:
+        for i in sorted(pending):
+            try:
+                with socket.create_connection(("127.0.0.1", port),
+                                              timeout=10) as s:
+                    s.sendall(("DESCRIBE rtsp://127.0.0.1:%d/cam%d RTSP/1.0"
+                               "\r\nCSeq: 1\r\nAccept: application/sdp"
+                               "\r\n\r\n" % (port, i)).encode())
+                    if s.recv(100).startswith(b"RTSP/1.0 200"):
+                        pending.discard(i)
+            except OSError:
+                pass
+        time.sleep(0.5)
+    if pending:
+        raise RuntimeError("mounts without video: %s" % sorted(pending))
+
+
 def stop(proc):
     if proc and proc.poll() is None:
         proc.send_signal(signal.SIGINT)
@@ -128,7 +151,7 @@ class LatencyProbe:
             key = hashlib.sha1(bytes(info.data[-256:])).hexdigest()
             buf.unmap(info)
             with self.lock:
-                self.times[name].setdefault(key, now)
+                self.times[name].setdefault(key, []).append(now)
         return Gst.FlowReturn.OK
 
     def start(self):
@@ -136,9 +159,17 @@ class LatencyProbe:
 
     def stop(self):
         self.pipeline.set_state(Gst.State.NULL)
+        # camsim loops its clip: the same access unit comes again every
+        # loop, so pair each arrival through the server with the nearest
+        # direct arrival of that unit
+        delays = []
         with self.lock:
             d, t = self.times["direct"], self.times["through"]
-            delays = [(t[k] - d[k]) * 1000.0 for k in d if k in t]
+            for k, through_times in t.items():
+                for tt in through_times:
+                    if k in d:
+                        near = min(d[k], key=lambda x: abs(tt - x))
+                        delays.append((tt - near) * 1000.0)
         return delays
 
 
@@ -180,7 +211,7 @@ def run_one(kind, cam, mounts, per_mount, window, plain_binary):
     viewers = probe = None
     try:
         wait_port(port, server)
-        time.sleep(2)
+        wait_mounts(port, mounts)
         viewers = start_viewers(port, mounts, per_mount)
         time.sleep(6)                       # every viewer connected, steady
         probe = LatencyProbe(cam.url(0), "rtsp://127.0.0.1:%d/cam0" % port)

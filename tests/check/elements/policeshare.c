@@ -148,6 +148,32 @@ share_viewers (const gchar * mount)
   return n;
 }
 
+static GstPadProbeReturn
+first_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer flag)
+{
+  g_atomic_int_set ((gint *) flag, 1);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+/* A viewer asking before the first frame reached the share gets 503: wait
+ * for it. */
+static void
+wait_for_video (GstElement * share)
+{
+  static gint seen;
+  GstPad *pad = gst_element_get_static_pad (share, "sink");
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  g_atomic_int_set (&seen, 0);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, first_buffer, &seen,
+      NULL);
+  gst_object_unref (pad);
+  while (!g_atomic_int_get (&seen) && g_get_monotonic_time () < deadline)
+    g_usleep (20 * 1000);
+  fail_unless (g_atomic_int_get (&seen));
+  g_usleep (100 * 1000);        /* the frame is in the share's cache */
+}
+
 static GstElement *
 client_pipeline (gint port, const gchar * user, const gchar * pw, gint * count)
 {
@@ -195,6 +221,7 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
       GST_STATE_CHANGE_FAILURE);
   g_object_get (share, "bound-port", &port, NULL);
   fail_unless (port > 0);
+  wait_for_video (share);
 
   client = client_pipeline (port, "alice", "s3cret", &count);
   gst_element_set_state (client, GST_STATE_PLAYING);
@@ -243,6 +270,67 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
 
 GST_END_TEST;
 
+/* A camera that stops sending for a while (ipcamsrc reconnecting: a gap,
+ * then data again) does not end the viewer's session: the same client
+ * receives frames again afterwards, without an error. */
+GST_START_TEST (test_upstream_gap_keeps_viewers)
+{
+  GstElement *server, *share, *valve, *client;
+  GstBus *bus;
+  GstMessage *msg;
+  gint port = 0, count = 0, before;
+  gint64 deadline;
+  guint timeout_s = g_getenv ("ANNINH_UNDER_VALGRIND") ? 90 : 20;
+
+  server = gst_parse_launch ("videotestsrc is-live=true ! "
+      "video/x-raw,width=64,height=64,framerate=10/1 ! "
+      "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=5 ! "
+      "h264parse ! valve name=valve ! "
+      "policeshare name=share service=0 mount=/hoatien/cam01", NULL);
+  share = gst_bin_get_by_name (GST_BIN (server), "share");
+  valve = gst_bin_get_by_name (GST_BIN (server), "valve");
+  fail_unless (gst_element_set_state (server, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  g_object_get (share, "bound-port", &port, NULL);
+  wait_for_video (share);
+
+  client = client_pipeline (port, "nobody", "none", &count);
+  gst_element_set_state (client, GST_STATE_PLAYING);
+  deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&count) < 5 && g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  fail_unless (g_atomic_int_get (&count) >= 5);
+
+  /* the camera goes away for 4 s */
+  g_object_set (valve, "drop", TRUE, NULL);
+  gst_element_send_event (valve, gst_event_new_gap (0, GST_CLOCK_TIME_NONE));
+  g_usleep (4 * G_USEC_PER_SEC);
+  before = g_atomic_int_get (&count);
+  g_object_set (valve, "drop", FALSE, NULL);
+
+  deadline = g_get_monotonic_time () + timeout_s * G_USEC_PER_SEC;
+  while (g_atomic_int_get (&count) < before + 5 &&
+      g_get_monotonic_time () < deadline)
+    g_usleep (50 * 1000);
+  fail_unless (g_atomic_int_get (&count) >= before + 5,
+      "no frames after the gap (%d then %d)", before, count);
+  fail_unless_equals_int (share_viewers ("/hoatien/cam01"), 1);
+
+  bus = gst_element_get_bus (client);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+  fail_unless (msg == NULL, "the viewer got %" GST_PTR_FORMAT, msg);
+  gst_object_unref (bus);
+
+  gst_element_set_state (client, GST_STATE_NULL);
+  gst_object_unref (client);
+  gst_element_set_state (server, GST_STATE_NULL);
+  gst_object_unref (valve);
+  gst_object_unref (share);
+  gst_object_unref (server);
+}
+
+GST_END_TEST;
+
 static Suite *
 policeshare_suite (void)
 {
@@ -260,6 +348,7 @@ policeshare_suite (void)
   tcase_add_test (tc, test_port_zero_and_sharing);
   tcase_add_test (tc, test_bad_settings_fail_cleanly);
   tcase_add_test (tc, test_rtspsrc_plays_with_digest);
+  tcase_add_test (tc, test_upstream_gap_keeps_viewers);
   return s;
 }
 
