@@ -37,9 +37,9 @@ def htdigest(path, user, password, create=False):
                    check=True, capture_output=True)
 
 
-def ffprobe(url, timeout=30):
+def ffprobe(url, timeout=30, transport="tcp"):
     return subprocess.run(
-        ["ffprobe", "-v", "error", "-rtsp_transport", "tcp",
+        ["ffprobe", "-v", "error", "-rtsp_transport", transport,
          "-show_entries", "stream=codec_name", "-of", "csv=p=0", url],
         capture_output=True, text=True, timeout=timeout)
 
@@ -191,6 +191,14 @@ class PoliceShareTest(unittest.TestCase):
         r = ffprobe(self.url("bob"))
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("403", r.stderr)
+
+    def test_a_udp_and_http_tunnel(self):
+        for transport in ("udp", "http"):
+            r = ffprobe(self.url("alice"), transport=transport)
+            self.assertEqual(r.returncode, 0, transport + ": " + r.stderr)
+            self.assertIn("h264", r.stdout)
+        r = ffprobe(self.url("alice", "wrong"), transport="http")
+        self.assertIn("401", r.stderr)
 
     def test_b_gst_rtspsrc(self):
         def play(user, password):
