@@ -21,7 +21,10 @@
  * so that evidencemux repeats the certificate SEI of a signed stream.
  *
  * Camera reconnects upstream (gaps, DISCONT) do not end any session: the
- * viewers' players freeze and resume when frames come again.
+ * viewers' players freeze and resume when frames come again. Until the
+ * first frame arrives a mount answers 503. A media whose viewers cannot
+ * keep up (more than 12 frames waiting) skips to the next keyframe rather
+ * than fall behind.
  *
  * Access: with #GstPoliceShare:htdigest set, viewers authenticate with
  * Digest (Basic too, but only over TLS) against that file, made with

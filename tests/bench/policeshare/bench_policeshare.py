@@ -212,6 +212,14 @@ def run_one(kind, cam, mounts, per_mount, window, plain_binary):
     try:
         wait_port(port, server)
         wait_mounts(port, mounts)
+    except RuntimeError as e:
+        stop(server)
+        print("%s: did not come up: %s" % (kind, e), flush=True)
+        return {"kind": kind, "viewers": mounts * per_mount, "cpu": 0.0,
+                "cpu_per_viewer": 0.0, "mbps": 0.0, "rss": 0.0,
+                "lat_median": None, "lat_p90": None, "lat_n": 0,
+                "alive": False, "note": str(e)}
+    try:
         viewers = start_viewers(port, mounts, per_mount)
         time.sleep(6)                       # every viewer connected, steady
         probe = LatencyProbe(cam.url(0), "rtsp://127.0.0.1:%d/cam0" % port)
@@ -267,8 +275,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--viewers", type=int, default=100,
                     help="viewers of one mount (scenario 1)")
-    ap.add_argument("--mounts", type=int, default=50,
-                    help="mounts of scenario 2")
+    ap.add_argument("--mounts", default="50",
+                    help="mounts of the multi-mount scenarios, "
+                    "comma-separated (e.g. 50,20)")
     ap.add_argument("--per-mount", type=int, default=2,
                     help="viewers per mount in scenario 2")
     ap.add_argument("--window", type=float, default=10.0,
@@ -287,7 +296,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="bench-policeshare-")
     plain = build_plain(tmp)
     clip = make_clip("h264", 1280, 720, 25, a.bitrate, 10)
-    scenarios = [(1, a.viewers), (a.mounts, a.per_mount)]
+    scenarios = [(1, a.viewers)] + [(int(m), a.per_mount)
+                                    for m in a.mounts.split(",")]
     results = []
     for mounts, per in scenarios:
         for kind in ("plain", "policeshare"):
@@ -333,11 +343,16 @@ def main():
                          r["scenario"], r["kind"], r["viewers"], r["cpu"],
                          r["cpu_per_viewer"], r["mbps"], r["expected_mbps"],
                          r["rss"], fmt(r["lat_median"]), fmt(r["lat_p90"]),
-                         r["lat_n"], "yes" if r["alive"] else "NO"))
+                         r["lat_n"], "yes" if r["alive"] else
+                         "NO: " + r.get("note", "a process exited")))
     lines += ["", "Ratios (policeshare / plain gst-rtsp-server, same run):",
               ""]
     for i in range(0, len(results), 2):
         p, s = results[i], results[i + 1]
+        if not (p["alive"] and s["alive"]):
+            lines.append("- %s: no ratio, a run did not go through" %
+                         p["scenario"])
+            continue
         lines.append("- %s: CPU %.2fx, delivered %.2fx, added latency "
                      "%s ms vs %s ms (median)" % (
                          p["scenario"], s["cpu"] / p["cpu"] if p["cpu"]
