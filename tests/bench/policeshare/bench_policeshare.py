@@ -91,7 +91,7 @@ def wait_port(port, proc, timeout=30):
     raise RuntimeError("server not listening on %d" % port)
 
 
-def wait_mounts(port, mounts, timeout=90):
+def wait_mounts(port, mounts, timeout=240):
     """Until every mount answers DESCRIBE with 200 (a share answers 503
     until its camera's first frame)."""
     import socket
