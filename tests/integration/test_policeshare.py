@@ -12,6 +12,7 @@ order; the rate-limit test comes last because it blocks 127.0.0.1.
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -116,12 +117,23 @@ class PoliceShareTest(unittest.TestCase):
             % (cls.cam.url(0), cls.port, common, cls.port, common,
                cls.tls_port, cls.cert, cls.key, common))
         cls.share_log = open(os.path.join(cls.dir, "share.log"), "w+")
+        # POLICESHARE_UNDER_VALGRIND=1: the share process runs under
+        # valgrind (memcheck); tearDownClass stops it with SIGINT and fails
+        # if valgrind reported an error.
+        cls.valgrind = bool(os.environ.get("POLICESHARE_UNDER_VALGRIND"))
+        supp = os.path.join(os.environ.get("ANNINH_SOURCE_ROOT", "."),
+                            "tests", "anninh.supp")
+        prefix = (["valgrind", "--error-exitcode=66", "--leak-check=no",
+                   "--num-callers=30", "--suppressions=" + supp]
+                  if cls.valgrind else [])
         cls.share = subprocess.Popen(
-            ["gst-launch-1.0", "-e"] + launch.split(),
+            prefix + ["gst-launch-1.0", "-e"] + launch.split(),
             stdout=cls.share_log, stderr=subprocess.STDOUT,
-            env=gst_launch_env())
+            # loopback only: GIO need not ask libproxy (whose C++
+            # exceptions valgrind reports)
+            env=gst_launch_env(GIO_USE_PROXY_RESOLVER="dummy"))
         # ready when the plain server answers and the mount has video
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + (120 if cls.valgrind else 30)
         while time.monotonic() < deadline:
             if cls.share.poll() is not None:
                 break
@@ -135,6 +147,17 @@ class PoliceShareTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
+        if getattr(cls, "valgrind", False) and cls.share.poll() is None:
+            cls.share.send_signal(signal.SIGINT)
+            try:
+                code = cls.share.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                code = None
+            log = cls.log_tail()
+            if code == 66 or "ERROR SUMMARY: 0 errors" not in log:
+                cls.share_log.close()
+                raise AssertionError("valgrind on the share process (exit "
+                                     "%s):\n%s" % (code, log))
         if getattr(cls, "share", None) and cls.share.poll() is None:
             cls.share.terminate()
             try:
