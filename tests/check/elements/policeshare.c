@@ -6,6 +6,7 @@
 #include <glib/gstdio.h>
 #include <gst/check/gstcheck.h>
 #include <anninh/audit-log.h>
+#include <anninh/evidence-events.h>
 #include <anninh/health-registry.h>
 #include <anninh/viewer-accounts.h>
 
@@ -149,6 +150,14 @@ share_viewers (const gchar * mount)
 }
 
 static GstPadProbeReturn
+count_cert_requests (GstPad * pad, GstPadProbeInfo * info, gpointer counter)
+{
+  if (anninh_event_is_certificate_request (GST_PAD_PROBE_INFO_EVENT (info)))
+    g_atomic_int_inc ((gint *) counter);
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
 first_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer flag)
 {
   g_atomic_int_set ((gint *) flag, 1);
@@ -201,10 +210,12 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
   GstBus *bus;
   GstMessage *msg;
   gint port = 0, count = 0;
+  static gint cert_requests;
   gint64 deadline;
   gboolean joined = FALSE;
   guint64 n = 0;
 
+  g_atomic_int_set (&cert_requests, 0);
   fail_unless (g_file_set_contents (users, line, -1, NULL));
   fail_unless (g_file_set_contents (groups, "hoatien: alice\n", -1, NULL));
 
@@ -222,6 +233,16 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
   g_object_get (share, "bound-port", &port, NULL);
   fail_unless (port > 0);
   wait_for_video (share);
+  {
+    /* what evidencemux would see: one certificate request per viewer */
+    GstPad *sinkpad = gst_element_get_static_pad (share, "sink");
+    GstPad *peer = gst_pad_get_peer (sinkpad);
+
+    gst_pad_add_probe (peer, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+        count_cert_requests, &cert_requests, NULL);
+    gst_object_unref (peer);
+    gst_object_unref (sinkpad);
+  }
 
   client = client_pipeline (port, "alice", "s3cret", &count);
   gst_element_set_state (client, GST_STATE_PLAYING);
@@ -232,6 +253,7 @@ GST_START_TEST (test_rtspsrc_plays_with_digest)
     g_usleep (50 * 1000);
   fail_unless (g_atomic_int_get (&count) >= 5, "client got %d buffers", count);
   fail_unless_equals_int (share_viewers ("/hoatien/cam01"), 1);
+  fail_unless_equals_int (g_atomic_int_get (&cert_requests), 1);
 
   bus = gst_element_get_bus (server);
   while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
