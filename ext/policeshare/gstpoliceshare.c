@@ -5,17 +5,18 @@
 #endif
 
 #include <gst/gst.h>
+#include "gstpolicesharesink.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
 {
-  gboolean ret = TRUE;
+  gboolean ret = FALSE;
 
-  /* ret |= GST_ELEMENT_REGISTER (element, plugin); per element */
+  ret |= GST_ELEMENT_REGISTER (policeshare, plugin);
 
   return ret;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, policeshare,
-    "Authenticated, audited RTSP re-streaming with one upstream pull", plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME,
-    GST_PACKAGE_ORIGIN)
+    "Authenticated, audited RTSP re-streaming with one upstream pull",
+    plugin_init, VERSION, GST_LICENSE, GST_PACKAGE_NAME, GST_PACKAGE_ORIGIN)
