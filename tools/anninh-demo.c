@@ -373,12 +373,13 @@ print_try_this (Demo * d)
       DEMO_USER, DEMO_PASSWORD);
   for (i = 0; i < c->n_cameras; i++) {
     const gchar *note = "";
+    /* %-Ns pads bytes, not characters: pad the UTF-8 site name by hand. */
+    glong pad = 10 - g_utf8_strlen (demo_camera_site (i), -1);
+
     if (i == 3)
       note = "   <- lossy Wi-Fi link";
     else if ((gint) i == d->reboot_cam)
       note = "   <- reboots now and then";
-    /* %-Ns pads bytes, not characters: pad the UTF-8 site name by hand. */
-    glong pad = 10 - g_utf8_strlen (demo_camera_site (i), -1);
     printf ("  cam%-2u %s%*s %-5s rtsp://%s:%s@127.0.0.1:%u/demo/cam%u%s\n",
         i, demo_camera_site (i), (int) MAX (pad, 0), "", demo_camera_link (i),
         DEMO_USER, DEMO_PASSWORD, c->rtsp_port, i, note);
