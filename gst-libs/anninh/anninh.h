@@ -6,5 +6,9 @@
 #include <anninh/health-registry.h>
 #include <anninh/capture-time.h>
 #include <anninh/evidence-events.h>
+#include <anninh/health-summary.h>
+#include <anninh/health-json.h>
+#include <anninh/health-metrics.h>
+#include <anninh/health-page.h>
 
 #endif /* __ANNINH_H__ */
