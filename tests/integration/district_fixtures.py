@@ -88,9 +88,12 @@ def make_htdigest(path, users, realm):
 
 @functools.lru_cache(maxsize=None)
 def has_element(name):
-    r = subprocess.run(["gst-inspect-1.0", "--exists", name],
-                       capture_output=True, timeout=60)
-    return r.returncode == 0
+    # gst-inspect-1.0 NAME also answers for a plugin of that name (and
+    # --exists misses rank-none elements): an element's page starts with
+    # "Factory Details".
+    r = subprocess.run(["gst-inspect-1.0", name], capture_output=True,
+                       text=True, timeout=60)
+    return r.returncode == 0 and r.stdout.startswith("Factory Details")
 
 
 def missing_elements(names):

@@ -237,8 +237,8 @@ class TestDocsLaunchLines(unittest.TestCase):
         helptext = re.sub(r"\x1b\[[0-9;]*m", "", helptext)
         known = set(re.findall(r"^\s*(\S+)\s+\d", helptext, re.M))
         for c in present:
-            self.assertIn(c, known, "GST_DEBUG category %s (docs/operations.md)"
-                          " does not exist" % c)
+            self.assertTrue(c in known, "GST_DEBUG category %s "
+                            "(docs/operations.md) does not exist" % c)
         missing = [c for c in cats if c not in present]
         if missing:
             self.skipTest("categories of elements not built yet: %s"
