@@ -85,7 +85,8 @@ camsim_pre_request (GstRTSPClient * client, GstRTSPContext * ctx,
 
   if (ctx->uri)
     cam = camsim_camera_for_path (sim, ctx->uri->abspath);
-  if (cam && cam->state != CAMSIM_CAMERA_UP) {
+  /* Runs on a client thread of the server's thread pool. */
+  if (cam && g_atomic_int_get (&cam->state) != CAMSIM_CAMERA_UP) {
     GST_DEBUG ("%s is %s: refusing", cam->name,
         camsim_camera_state_name (cam->state));
     return GST_RTSP_STS_SERVICE_UNAVAILABLE;
@@ -97,8 +98,11 @@ static void
 camsim_client_connected (GstRTSPServer * server, GstRTSPClient * client,
     gpointer user_data)
 {
-  static const gchar *const hooks[] = { "pre-options-request",
-    "pre-describe-request", "pre-setup-request", "pre-play-request"
+  /* Not pre-options-request: answering an error there made
+   * gst-rtsp-server 1.22 abort in gst_rtsp_message_free(). DESCRIBE is
+   * where a client first learns that the camera does not serve. */
+  static const gchar *const hooks[] = { "pre-describe-request",
+    "pre-setup-request", "pre-play-request"
   };
   guint i;
 

@@ -35,7 +35,7 @@ camsim_camera_new (Camsim * sim, guint index, const gchar * codec)
   cam->name = g_strdup_printf ("cam%u", index);
   cam->path = g_strdup_printf ("/cam%u", index);
   cam->codec = g_strdup (codec);
-  cam->state = CAMSIM_CAMERA_UP;
+  g_atomic_int_set (&cam->state, CAMSIM_CAMERA_UP);
   g_mutex_init (&cam->lock);
   cam->rand = g_rand_new ();
   return cam;
@@ -311,6 +311,7 @@ camsim_camera_media_configure (GstRTSPMediaFactory * factory,
   if (cam->sim->clip) {
     src = gst_bin_get_by_name (GST_BIN (element), "src");
     if (src) {
+      GST_DEBUG ("%s: appsrc %p", cam->name, src);
       camsim_clip_attach (cam->sim->clip, src);
       gst_object_unref (src);
     }
@@ -381,9 +382,9 @@ camsim_camera_mount (CamsimCamera * cam)
   gst_rtsp_media_factory_set_launch (cam->factory, launch);
   g_free (launch);
   gst_rtsp_media_factory_set_shared (cam->factory, TRUE);
-  /* EOS before shutdown makes rtpbin send RTCP BYE, so UDP clients learn
-   * that the camera went away. */
-  gst_rtsp_media_factory_set_eos_shutdown (cam->factory, TRUE);
+  /* No eos-shutdown: with it, a client arriving while the last one leaves
+   * gets the still-unpreparing shared media and a 503 (gst-rtsp-server
+   * 1.22). */
   if (sim->auth)
     gst_rtsp_media_factory_add_role (cam->factory, "camsim-user",
         GST_RTSP_PERM_MEDIA_FACTORY_ACCESS, G_TYPE_BOOLEAN, TRUE,
@@ -508,13 +509,13 @@ camsim_camera_drop (CamsimCamera * cam)
     cam->reboot_source = 0;
   }
   camsim_camera_kick (cam);
-  cam->state = CAMSIM_CAMERA_DROPPED;
+  g_atomic_int_set (&cam->state, CAMSIM_CAMERA_DROPPED);
 }
 
 static void
 camsim_camera_come_up (CamsimCamera * cam)
 {
-  cam->state = CAMSIM_CAMERA_UP;
+  g_atomic_int_set (&cam->state, CAMSIM_CAMERA_UP);
   camsim_camera_mount (cam);
 }
 
@@ -539,7 +540,7 @@ camsim_camera_reboot (CamsimCamera * cam, guint seconds)
   cam->faults.frozen = FALSE;
   cam->faults.black = FALSE;
   g_mutex_unlock (&cam->lock);
-  cam->state = CAMSIM_CAMERA_REBOOTING;
+  g_atomic_int_set (&cam->state, CAMSIM_CAMERA_REBOOTING);
   cam->reboot_source = g_timeout_add (seconds * 1000,
       camsim_camera_reboot_done, cam);
 }

@@ -24,6 +24,8 @@ GST_DEBUG_CATEGORY_EXTERN (camsim_debug);
 /* A clip beyond this is refused: it would all sit in memory. */
 #define CAMSIM_CLIP_MAX_BYTES (512 * 1024 * 1024)
 #define CAMSIM_PACER_TICK_US 4000
+/* A feed whose appsrc refused everything for this long is forgotten. */
+#define CAMSIM_FEED_DEAD_US (10 * G_USEC_PER_SEC)
 
 typedef struct
 {
@@ -31,6 +33,7 @@ typedef struct
   gboolean started;
   gint64 start_us;              /* monotonic time of AU 0 of loop 0 */
   GstClockTime start_rt;        /* running time of AU 0 of loop 0 */
+  gint64 flushing_since;        /* monotonic µs of the last FLUSHING, 0 */
   guint idx;                    /* next AU to push */
   guint64 loop;
 } CamsimFeed;
@@ -118,15 +121,26 @@ camsim_clip_pacer (gpointer user_data)
 
       if (appsrc == NULL) {
         gone = TRUE;
+      } else if (!feed->started && feed->flushing_since
+          && now - feed->flushing_since > CAMSIM_FEED_DEAD_US) {
+        gone = TRUE;
       } else if (!feed->started) {
         /* Not started until the pipeline runs (it has a clock) and appsrc
          * takes the first keyframe. */
-        feed->start_rt = gst_element_get_current_running_time (appsrc);
+        /* Only in PLAYING is the base time right: before that the
+         * "running time" is the clock's absolute time. */
+        feed->start_rt = GST_STATE (appsrc) == GST_STATE_PLAYING ?
+            gst_element_get_current_running_time (appsrc) :
+            GST_CLOCK_TIME_NONE;
         if (GST_CLOCK_TIME_IS_VALID (feed->start_rt)
             && camsim_clip_push (clip, feed, appsrc) == GST_FLOW_OK) {
           feed->started = TRUE;
           feed->start_us = now;
+          feed->loop = 0;
           feed->idx = 1;
+          feed->flushing_since = 0;
+          GST_DEBUG ("appsrc %p: feed started at running time %"
+              GST_TIME_FORMAT, appsrc, GST_TIME_ARGS (feed->start_rt));
         }
         next = MIN (next, now + CAMSIM_PACER_TICK_US * 5);
       } else {
@@ -144,8 +158,12 @@ camsim_clip_pacer (gpointer user_data)
             break;
           }
           if (camsim_clip_push (clip, feed, appsrc) == GST_FLOW_FLUSHING) {
-            /* the camera's pipeline was shut down */
-            gone = TRUE;
+            /* A flush (seek) or the pipeline shutting down: start again at
+             * the first keyframe; a pipeline that stays down goes away
+             * with its appsrc (weak ref) or after CAMSIM_FEED_DEAD_US. */
+            feed->started = FALSE;
+            feed->flushing_since = now;
+            GST_DEBUG_OBJECT (appsrc, "flushing: feed restarts");
             break;
           }
           feed->idx++;

@@ -44,8 +44,10 @@ struct _CamsimCamera
   gchar *path;                  /* "/cam3" */
   gchar *codec;                 /* "h264" or "h265" */
 
-  /* main-context thread only */
-  CamsimCameraState state;
+  /* written on the main context only; read by client threads with
+   * g_atomic_int_get */
+  gint state;                   /* CamsimCameraState */
+  /* main context only */
   guint reboot_source;
   GstRTSPMediaFactory *factory; /* mounted factory, NULL while down */
   guint boots;                  /* how many times the camera came up */

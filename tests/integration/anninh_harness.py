@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.parse
 
-__all__ = ["CamSim", "CamSimError", "free_port", "tool", "tool_path",
+__all__ = ["CamSim", "CamSimError", "RtspPull", "free_port", "tool", "tool_path",
            "gst_launch_env", "make_clip", "build_root", "source_root"]
 
 _READY_RE = re.compile(
@@ -276,17 +276,26 @@ class CamSim:
     def command(self, line, timeout=10):
         """Sends one control command; returns the reply line ("ok ...").
         Raises CamSimError when camsim answers "error ..."."""
-        if not self.control_port:
+        if not self.control_port or self.proc is None:
             raise CamSimError("camsim is not running")
-        with socket.create_connection((self.control_host, self.control_port),
-                                      timeout=timeout) as s:
-            s.sendall(line.encode() + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+        try:
+            with socket.create_connection(
+                    (self.control_host, self.control_port),
+                    timeout=timeout) as s:
+                s.sendall(line.encode() + b"\n")
+                data = b""
+                while not data.endswith(b"\n"):
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+        except OSError as e:
+            code = self.proc.poll()
+            if code is not None:
+                raise CamSimError("camsim died (exit code %d) before %r; "
+                                  "stderr:\n%s" % (code, line, self.stderr()))
+            raise CamSimError("camsim control port %d: %s (command %r)"
+                              % (self.control_port, e, line))
         reply = data.decode().strip()
         if not reply.startswith("ok"):
             raise CamSimError("camsim %r -> %r" % (line, reply))
@@ -300,3 +309,250 @@ class CamSim:
 
     def camera(self, i):
         return self.status()[i]
+
+
+class RtspPull:
+    """A minimal RTSP client (RTP over the RTSP TCP connection) that pulls the
+    first stream of an rtsp:// URL in a thread and counts what arrives: RTP
+    packets, bytes, sequence-number gaps, SSRC, and when the server closed the
+    connection. No decoding: it sees exactly what the server sent.
+
+        with RtspPull(cs.url(0)) as p:
+            p.wait_packets(10)
+            n, nbytes, lost = p.window(2.0)   # packets, bytes, lost in 2 s
+
+    Credentials in the URL are not supported (no digest): use ffprobe for
+    that."""
+
+    def __init__(self, url, timeout=15, reader=True):
+        u = urllib.parse.urlsplit(url)
+        self.reader = reader
+        self.url = url
+        self.host = u.hostname
+        self.port = u.port or 554
+        self.timeout = timeout
+        self.sock = None
+        self.session = None
+        self.ssrc = None
+        self.status_line = None
+        self.packets = 0
+        self.bytes = 0
+        self.lost = 0
+        self.last_seq = None
+        self.last_packet_at = None
+        self.closed_at = None
+        self.error = None
+        self._events = []          # (time, size, lost-before-this-packet)
+        self._thread = None
+        self._stop = False
+        self._cseq = 0
+        self._buf = b""
+        import threading
+        self._lock = threading.Lock()
+        self._threading = threading
+
+    # -- RTSP requests (before the reader thread runs) ----------------------
+    def _request(self, method, url, headers=()):
+        self._cseq += 1
+        lines = ["%s %s RTSP/1.0" % (method, url), "CSeq: %d" % self._cseq,
+                 "User-Agent: anninh-harness"]
+        if self.session:
+            lines.append("Session: %s" % self.session)
+        lines += list(headers)
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+
+    def _read_response(self):
+        while b"\r\n\r\n" not in self._buf:
+            if self._buf.startswith(b"$") and len(self._buf) >= 4:
+                n = int.from_bytes(self._buf[2:4], "big")
+                if len(self._buf) < 4 + n:
+                    self._recv()
+                    continue
+                self._buf = self._buf[4 + n:]
+                continue
+            self._recv()
+        head, self._buf = self._buf.split(b"\r\n\r\n", 1)
+        lines = head.decode(errors="replace").split("\r\n")
+        headers = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            headers[k.strip().lower()] = v.strip()
+        n = int(headers.get("content-length", "0"))
+        while len(self._buf) < n:
+            self._recv()
+        body, self._buf = self._buf[:n], self._buf[n:]
+        code = int(lines[0].split()[1])
+        return code, lines[0], headers, body.decode(errors="replace")
+
+    def _recv(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise ConnectionError("server closed the connection")
+        self._buf += data
+
+    def start(self):
+        self.sock = socket.create_connection((self.host, self.port),
+                                             timeout=self.timeout)
+        self._request("DESCRIBE", self.url, ["Accept: application/sdp"])
+        code, line, headers, sdp = self._read_response()
+        self.status_line = line
+        if code != 200:
+            self.sock.close()
+            raise CamSimError("DESCRIBE %s: %s" % (self.url, line))
+        base = headers.get("content-base", self.url)
+        control = None
+        for l in sdp.splitlines():
+            if l.startswith("m=") and control is None:
+                control = ""
+            elif l.startswith("a=control:") and control == "":
+                control = l[len("a=control:"):].strip()
+        if not control or control == "*":
+            track = base
+        elif "://" in control:
+            track = control
+        else:
+            track = base.rstrip("/") + "/" + control
+        self._request("SETUP", track,
+                      ["Transport: RTP/AVP/TCP;unicast;interleaved=0-1"])
+        code, line, headers, _ = self._read_response()
+        if code != 200:
+            self.sock.close()
+            raise CamSimError("SETUP %s: %s" % (track, line))
+        self.session = headers.get("session", "").split(";")[0]
+        self._request("PLAY", base)
+        code, line, headers, _ = self._read_response()
+        if code != 200:
+            self.sock.close()
+            raise CamSimError("PLAY %s: %s" % (base, line))
+        if not self.reader:
+            # the caller reads self.sock itself (e.g. many in one selector)
+            self.sock.setblocking(False)
+            return self
+        self.sock.settimeout(0.5)
+        self._thread = self._threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self):
+        last_keepalive = time.monotonic()
+        while not self._stop:
+            try:
+                data = self.sock.recv(262144)
+                if not data:
+                    break
+                self._buf += data
+            except socket.timeout:
+                data = None
+            except OSError as e:
+                self.error = str(e)
+                break
+            self._parse()
+            if time.monotonic() - last_keepalive > 20:
+                last_keepalive = time.monotonic()
+                try:
+                    self._request("GET_PARAMETER", self.url)
+                except OSError:
+                    break
+        with self._lock:
+            if not self._stop:
+                self.closed_at = time.monotonic()
+
+    def _parse(self):
+        buf = self._buf
+        i = 0
+        now = time.monotonic()
+        while i < len(buf):
+            if buf[i:i + 1] == b"$":
+                if len(buf) - i < 4:
+                    break
+                channel = buf[i + 1]
+                n = int.from_bytes(buf[i + 2:i + 4], "big")
+                if len(buf) - i < 4 + n:
+                    break
+                if channel == 0 and n >= 12:
+                    self._rtp(buf[i + 4:i + 4 + n], now)
+                i += 4 + n
+            else:
+                end = buf.find(b"\r\n\r\n", i)
+                if end < 0:
+                    break
+                head = buf[i:end].decode(errors="replace")
+                n = 0
+                for line in head.split("\r\n"):
+                    if line.lower().startswith("content-length:"):
+                        n = int(line.split(":", 1)[1])
+                if len(buf) - end - 4 < n:
+                    break
+                i = end + 4 + n
+        self._buf = buf[i:]
+
+    def _rtp(self, pkt, now):
+        seq = int.from_bytes(pkt[2:4], "big")
+        ssrc = int.from_bytes(pkt[8:12], "big")
+        with self._lock:
+            lost = 0
+            if self.last_seq is not None and ssrc == self.ssrc:
+                lost = ((seq - self.last_seq) & 0xFFFF) - 1
+                if lost < 0 or lost > 30000:   # reordered or a new stream
+                    lost = 0
+            self.ssrc = ssrc
+            self.last_seq = seq
+            self.packets += 1
+            self.bytes += len(pkt)
+            self.lost += lost
+            self.last_packet_at = now
+            self._events.append((now, len(pkt), lost))
+
+    # -- measurements -----------------------------------------------------
+    @property
+    def closed(self):
+        return self.closed_at is not None
+
+    def counters(self):
+        with self._lock:
+            return self.packets, self.bytes, self.lost
+
+    def window(self, seconds):
+        """Waits `seconds`; returns (packets, bytes, lost) received in it."""
+        p0, b0, l0 = self.counters()
+        time.sleep(seconds)
+        p1, b1, l1 = self.counters()
+        return p1 - p0, b1 - b0, l1 - l0
+
+    def wait_packets(self, n, timeout=15):
+        deadline = time.monotonic() + timeout
+        start = self.counters()[0]
+        while self.counters()[0] - start < n:
+            if self.closed or time.monotonic() > deadline:
+                raise CamSimError("%s: %d packets in %d s (wanted %d)%s" % (
+                    self.url, self.counters()[0] - start, timeout, n,
+                    ", connection closed" if self.closed else ""))
+            time.sleep(0.05)
+
+    def wait_closed(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while not self.closed and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.closed
+
+    def stop(self):
+        self._stop = True
+        if self.sock is not None:
+            try:
+                if self.session and not self.closed:
+                    self.sock.settimeout(1)
+                    self._request("TEARDOWN", self.url)
+            except OSError:
+                pass
+        if self._thread:
+            self._thread.join(timeout=5)
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
