@@ -176,10 +176,16 @@ serve (const gchar * store, const gchar * port, gchar ** urls)
   GError *err = NULL;
   guint n = g_strv_length (urls), i;
   StockCamera *cams = g_new0 (StockCamera, n);
+  /* e.g. "buffer-mode=none": rtspsrc tuning, reported with the results */
+  const gchar *rtspsrc_opts = g_getenv ("STOCK_RTSPSRC_OPTIONS");
+
+  if (!rtspsrc_opts)
+    rtspsrc_opts = "";
 
   for (i = 0; i < n; i++) {
     g_string_append_printf (desc,
-        "rtspsrc location=%s protocols=tcp latency=200 ! rtph264depay "
+        "rtspsrc location=%s protocols=tcp latency=200 %s "
+        "! rtph264depay "
         "! h264parse config-interval=-1 ! tee name=t%u "
         "t%u. ! queue ! splitmuxsink muxer-factory=mp4mux "
         "muxer-properties=\"properties,fragment-duration=1000,"
@@ -187,7 +193,7 @@ serve (const gchar * store, const gchar * port, gchar ** urls)
         "location=%s/stock-cam%u-%%05d.mp4 max-size-time=60000000000 "
         "t%u. ! queue leaky=downstream max-size-buffers=100 "
         "! appsink name=share%u sync=false max-buffers=100 drop=true ",
-        urls[i], i, i, store, i, i, i);
+        urls[i], rtspsrc_opts, i, i, store, i, i, i);
   }
   pipeline = gst_parse_launch (desc->str, &err);
   g_string_free (desc, TRUE);
