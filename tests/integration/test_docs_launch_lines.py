@@ -232,6 +232,35 @@ class TestDocsLaunchLines(unittest.TestCase):
                 self.assertEqual(rc, 0, "%s exited %s\n%s" % (where, rc, out))
                 type(self).ran += 1
 
+    def test_relative_links_resolve(self):
+        """Every relative link of docs/ points to a file that exists.
+        Pages the element issues write are reported as skipped until they
+        are in the tree."""
+        pending_pages = {
+            "docs/elements/ipcamsrc.md", "docs/elements/evidencemux.md",
+            "docs/elements/retentionsink.md", "docs/elements/policeshare.md",
+            "docs/elements/healthserver.md", "docs/camera-health.md",
+            "docs/metrics.md", "docs/keys-and-certificates.md",
+            "docs/storage-sizing.md", "docs/export-and-holds.md",
+            "docs/police-accounts.md", "docs/verify.md", "docs/camsim.md"}
+        missing = {}
+        for path in doc_files():
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+            for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+                if re.match(r"[a-z]+:", target):
+                    continue
+                full = os.path.normpath(os.path.join(os.path.dirname(path),
+                                                     target))
+                if not os.path.exists(full):
+                    missing.setdefault(os.path.relpath(full, SRC), []).append(
+                        os.path.relpath(path, SRC))
+        broken = {k: v for k, v in missing.items() if k not in pending_pages}
+        self.assertFalse(broken, "links to nothing: %s" % broken)
+        if missing:
+            self.skipTest("pages not written yet: %s" % ", ".join(
+                sorted(missing)))
+
     def test_debug_categories_exist(self):
         with open(os.path.join(DOCS, "operations.md"),
                   encoding="utf-8") as f:

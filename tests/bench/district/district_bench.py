@@ -417,6 +417,9 @@ def main():
                       ANNINH_TOOL=tool)
     kinds = [args.only] if args.only else ["stock", "ours"]
     notes = list(args.note)
+    if args.only:
+        notes.append("only the %s pipeline was measured in this run "
+                     "(--only %s)" % (args.only, args.only))
     notes.append("stock rtspsrc options: `%s` (with the default buffer-mode,"
                  " the stock pipeline stopped within seconds at 50 cameras "
                  "on this loaded machine: mp4mux 'Buffer has no PTS')"
@@ -453,6 +456,15 @@ def main():
                 cs.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    for r in results:
+        if r.get("exit") is None:
+            notes.append("%s at %d cameras did not stop within 60 s of "
+                         "SIGINT and was killed (open files not finalised)"
+                         % (r["kind"], r["cameras"]))
+        if "latency_error" in r:
+            notes.append("%s at %d cameras: latency probe got nothing "
+                         "through the mount: %s" % (r["kind"], r["cameras"],
+                                                    r["latency_error"]))
     png = plot(results, args.out)
     if not png:
         notes.append("no plot: gnuplot missing or failed")
