@@ -177,7 +177,9 @@ reboot_camera (gpointer user_data)
     return G_SOURCE_REMOVE;
   }
   reply = demo_camsim_command (d->camsim, cmd, &err);
-  if (reply)
+  if (reply && !g_str_has_prefix (reply, "ok"))
+    say ("camsim refused '%s': %s", cmd, reply);
+  else if (reply)
     say ("camsim: cam%d reboots now (down %d s); watch it go "
         "reconnecting -> streaming on the health page", d->reboot_cam,
         REBOOT_DOWN_SECONDS);
@@ -574,6 +576,10 @@ anninh_cmd_demo (int argc, char **argv)
     if (!reply) {
       say ("camsim did not take '%s': %s", cmd, err->message);
       g_clear_error (&err);
+    } else if (!g_str_has_prefix (reply, "ok")) {
+      say ("camsim refused '%s': %s", cmd, reply);
+    } else {
+      say ("camsim: %s", reply + 3);
     }
     g_free (reply);
     g_free (cmd);
