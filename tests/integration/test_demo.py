@@ -212,6 +212,38 @@ class TestDemo(unittest.TestCase):
                          + p.stdout + p.stderr)
 
 
+class TestDemoWithoutPlugins(unittest.TestCase):
+    """Without our plugins the demo says which elements it lacks and where
+    they come from, exits 10, and starts nothing."""
+
+    def test_names_missing_elements(self):
+        tmp = tempfile.mkdtemp(prefix="anninh-demo-noplugins-")
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        env = dict(os.environ, GST_PLUGIN_PATH_1_0="", GST_PLUGIN_PATH="",
+                   GST_REGISTRY_1_0=os.path.join(tmp, "registry.bin"))
+        r = subprocess.run([TOOL, "demo", "--duration", "5", "--dir",
+                            os.path.join(tmp, "d")], env=env,
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 10, r.stdout + r.stderr)
+        for element, plugin in (("ipcamsrc", "gst/ipcam"),
+                                ("evidencemux", "ext/evidence"),
+                                ("retentionsink", "ext/retention"),
+                                ("policeshare", "ext/policeshare"),
+                                ("healthserver", "ext/health")):
+            self.assertRegex(r.stderr, r"%s\s+from the plugin .*%s"
+                             % (element, plugin))
+        self.assertNotIn("camsim ready", r.stdout)
+        self.assertFalse(os.path.exists(os.path.join(tmp, "d")),
+                         "nothing is made when the demo cannot run")
+
+    def test_bad_options(self):
+        for args in (["--cameras", "0"], ["--duration", "-1"],
+                     ["--rtsp-port", "70000"], ["--no-such-option"]):
+            r = subprocess.run([TOOL, "demo"] + args, capture_output=True,
+                               text=True, timeout=30)
+            self.assertEqual(r.returncode, 2, (args, r.stderr))
+
+
 if __name__ == "__main__":
     # Exit 77 (meson's SKIP) when nothing could run yet, so that the suite
     # counts a skip, not a pass.
