@@ -59,6 +59,7 @@ PLUGIN_DIRS = ["gst/ipcam", "ext/evidence", "ext/retention",
                "ext/policeshare", "ext/health"]
 OURS_ELEMENTS = ["ipcamsrc", "evidencemux", "retentionsink", "policeshare",
                  "healthserver"]
+PARTIAL_ELEMENTS = ["evidencemux", "policeshare", "healthserver"]
 
 
 def log(*a):
@@ -123,16 +124,35 @@ def make_clip(tool, path, env):
                    env=env, capture_output=True, timeout=900)
 
 
-def ours_argv(n, cs, store, keys, htdigest, rtsp_port, health_port, tmp):
+STOCK_SOURCE = ["rtspsrc", "protocols=tcp", "latency=200",
+                "buffer-mode=none", "!", "rtph264depay", "!", "h264parse",
+                "!", "video/x-h264,stream-format=byte-stream,alignment=au"]
+
+
+def ours_argv(n, cs, store, keys, htdigest, rtsp_port, health_port, tmp,
+              partial=False):
+    """partial: stock rtspsrc/depay/parse in place of ipcamsrc and
+    splitmuxsink in place of retentionsink (to measure evidencemux,
+    policeshare and healthserver while those two are not built)."""
     argv = ["gst-launch-1.0", "-e", "--no-position"]
     for i in range(n):
-        argv += ["ipcamsrc", "location=" + cs.url(i), "camera-id=cam%d" % i,
+        if partial:
+            src = [STOCK_SOURCE[0], "location=" + cs.url(i)] + STOCK_SOURCE[1:]
+            rec = ["h264parse", "!", "splitmuxsink", "muxer-factory=mp4mux",
+                   "muxer-properties=properties,fragment-duration=1000,"
+                   "fragment-mode=first-moov-then-finalise",
+                   "location=%s/partial-cam%d-%%05d.mp4" % (store, i),
+                   "max-size-time=60000000000"]
+        else:
+            src = ["ipcamsrc", "location=" + cs.url(i), "camera-id=cam%d" % i]
+            rec = ["retentionsink", "location=" + store,
+                   "camera-id=cam%d" % i]
+        argv += src + [
                  "!", "evidencemux",
                  "private-key=" + os.path.join(keys, "bench.key"),
                  "certificate-chain=" + os.path.join(keys, "bench-chain.pem"),
                  "camera-id=cam%d" % i, "!", "tee", "name=t%d" % i,
-                 "!", "queue", "!", "retentionsink", "location=" + store,
-                 "camera-id=cam%d" % i,
+                 "!", "queue", "!"] + rec + [
                  "t%d." % i, "!", "queue", "!", "policeshare",
                  "mount=/bench/cam%d" % i, "service=%d" % rtsp_port,
                  "htdigest=" + htdigest, "realm=anninh",
@@ -184,7 +204,7 @@ def run_variant(kind, n, cs, args, env, tmp, stock_bin):
         htdigest = fx.make_htdigest(os.path.join(tmp, "o.htdigest"),
                                     {"officer": "bench"}, "anninh")
         argv = ours_argv(n, cs, store, keys, htdigest, rtsp_port,
-                         fx.free_port(), tmp)
+                         fx.free_port(), tmp, partial=(kind == "partial"))
         mount = "rtsp://officer:bench@127.0.0.1:%d/bench/cam%%d" % rtsp_port
     log("%s, %d cameras: starting" % (kind, n))
     out = open(os.path.join(tmp, "%s-%d.log" % (kind, n)), "w")
@@ -285,7 +305,7 @@ def write_report(results, args, out_dir, notes):
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for n in ns:
-        for kind in ("stock", "ours"):
+        for kind in ("stock", "ours", "partial"):
             r = by.get((kind, n))
             if not r:
                 continue
@@ -307,12 +327,14 @@ def write_report(results, args, out_dir, notes):
               "| cameras | CPU | memory |", "|---|---|---|"]
     any_ratio = False
     for n in ns:
-        o, s = by.get(("ours", n)), by.get(("stock", n))
-        if o and s:
-            any_ratio = True
-            lines.append("| %d | %s | %s |" % (
-                n, fmt(ratio(o, s, "cpu_total_pct"), "%.2fx"),
-                fmt(ratio(o, s, "rss_mb"), "%.2fx")))
+        for kind in ("ours", "partial"):
+            o, s = by.get((kind, n)), by.get(("stock", n))
+            if o and s:
+                any_ratio = True
+                lines.append("| %d%s | %s | %s |" % (
+                    n, "" if kind == "ours" else " (partial)",
+                    fmt(ratio(o, s, "cpu_total_pct"), "%.2fx"),
+                    fmt(ratio(o, s, "rss_mb"), "%.2fx")))
     if not any_ratio:
         lines.append("| - | not measured | not measured |")
     lines += ["", "## Notes", ""] + ["- " + n for n in notes]
@@ -337,7 +359,7 @@ def plot(results, out_dir):
         log("no gnuplot (apt-get install gnuplot-nox): no PNG")
         return None
     tmp = tempfile.mkdtemp()
-    for kind in ("stock", "ours"):
+    for kind in ("stock", "ours", "partial"):
         with open(os.path.join(tmp, kind + ".dat"), "w") as f:
             for r in sorted((r for r in results if r["kind"] == kind
                              and "cpu_per_camera_pct" in r),
@@ -345,6 +367,14 @@ def plot(results, out_dir):
                 f.write("%d %f %f\n" % (r["cameras"], r["cpu_per_camera_pct"],
                                         r["rss_per_camera_mb"]))
     png = os.path.join(out_dir, "district.png")
+    kinds = [k for k in ("stock", "ours", "partial")
+             if os.path.getsize(os.path.join(tmp, k + ".dat"))]
+    if not kinds:
+        return None
+
+    def curves(col):
+        return ", ".join("'%s/%s.dat' u 1:%d w lp t '%s'" % (tmp, k, col, k)
+                         for k in kinds)
     script = """
 set terminal pngcairo size 1000,420 font ',10'
 set output '%(png)s'
@@ -352,27 +382,15 @@ set multiplot layout 1,2 title 'District pipeline: ours vs stock GStreamer (1080
 set xlabel 'cameras in one process'
 set key top right
 set grid
-set ylabel 'CPU per camera (%% of one core)'
 set yrange [0:*]
 set xrange [0:*]
-plot '%(t)s/stock.dat' u 1:2 w lp t 'stock', '%(t)s/ours.dat' u 1:2 w lp t 'ours'
+set ylabel 'CPU per camera (%% of one core)'
+plot %(cpu)s
 set ylabel 'resident memory per camera (MB)'
-plot '%(t)s/stock.dat' u 1:3 w lp t 'stock', '%(t)s/ours.dat' u 1:3 w lp t 'ours'
+plot %(mem)s
 unset multiplot
-""" % {"png": png, "t": tmp}
-    for kind in ("stock", "ours"):
-        if os.path.getsize(os.path.join(tmp, kind + ".dat")) == 0:
-            script = script.replace(
-                ", '%s/%s.dat' u 1:2 w lp t '%s'" % (tmp, kind, kind), "")
-            script = script.replace(
-                ", '%s/%s.dat' u 1:3 w lp t '%s'" % (tmp, kind, kind), "")
-            script = script.replace(
-                "plot '%s/%s.dat' u 1:2 w lp t '%s', " % (tmp, kind, kind),
-                "plot ")
-            script = script.replace(
-                "plot '%s/%s.dat' u 1:3 w lp t '%s', " % (tmp, kind, kind),
-                "plot ")
-    r = subprocess.run(["gnuplot"], input=script, text=True,
+""" % {"png": png, "cpu": curves(2), "mem": curves(3)}
+    r = subprocess.run(["gnuplot"], input=script, text=True, errors="replace",
                        capture_output=True)
     shutil.rmtree(tmp, ignore_errors=True)
     if r.returncode != 0:
@@ -387,7 +405,7 @@ def main():
     ap.add_argument("--cameras", type=int, action="append",
                     help="number of cameras (repeat for several runs; "
                     "default 50)")
-    ap.add_argument("--only", choices=("stock", "ours"))
+    ap.add_argument("--only", choices=("stock", "ours", "partial"))
     ap.add_argument("--seconds", type=int, default=30,
                     help="measurement window (default 30)")
     ap.add_argument("--warmup", type=int, default=10)
@@ -431,6 +449,14 @@ def main():
                          % ", ".join(missing))
             kinds.remove("ours")
             log(notes[-1])
+            if not fx.missing_elements(PARTIAL_ELEMENTS):
+                kinds.append("partial")
+                notes.append(
+                    "`partial` = our evidencemux, policeshare and "
+                    "healthserver with stock rtspsrc ! rtph264depay ! "
+                    "h264parse in place of ipcamsrc and splitmuxsink in "
+                    "place of retentionsink: the cost of signing and of "
+                    "our RTSP sharing, not of the whole pipeline")
     clip = os.path.join(build, "tests", "bench", "district",
                         "clip-1080p25-4M.mp4")
     make_clip(tool, clip, env)
