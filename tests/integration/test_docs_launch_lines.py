@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Every gst-launch-1.0 line of the docs runs, so the docs cannot rot.
 
-Collects each `gst-launch-1.0` command in a ```sh (or shell, bash) block of
+Collects each `gst-launch-1.0` command in a ``` block (plain, sh, shell,
+bash or console) of
 docs/*.md and docs/**/*.md, puts in simulated cameras, test keys, temporary
 paths and free ports (the rules are in docs/guide.md, "For documentation
 writers"), runs it for a few seconds against `anninh camsim`, stops it with
@@ -37,7 +38,7 @@ SRC = os.environ.get("ANNINH_SOURCE_ROOT",
                      os.path.join(os.path.dirname(__file__), "..", ".."))
 DOCS = os.path.join(SRC, "docs")
 DEFAULT_SECONDS = 5
-SHELL_FENCES = ("sh", "shell", "bash")
+SHELL_FENCES = ("", "sh", "shell", "bash", "console")
 MARKER = re.compile(r"<!--\s*launch-test:\s*(.*?)\s*-->")
 DISPLAY_SINKS = ("autovideosink", "xvimagesink", "ximagesink", "glimagesink",
                  "waylandsink", "kmssink", "fpsdisplaysink", "autoaudiosink",
@@ -111,6 +112,9 @@ class Substitutions:
         self.htdigest = fx.make_htdigest(
             os.path.join(tmp, "officers.htdigest"),
             {"officer": "matkhau", "nguyenvana": "matkhau"}, "anninh")
+        # Every group a doc line may name, with the test officer in it.
+        self.groups = os.path.join(tmp, "officers.groups")
+        self.group_names = set()
         self.ports = {}
         self.n = 0
 
@@ -125,6 +129,13 @@ class Substitutions:
         tokens = shlex.split(cmd, comments=True)
         if "..." in tokens or "…" in tokens:
             return None, []         # an excerpt, not a command
+        for t in tokens:
+            if t.startswith("allow-groups="):
+                self.group_names.update(g.strip() for g in
+                                        t.split("=", 1)[1].split(","))
+        with open(self.groups, "w") as f:
+            for g in sorted(self.group_names) or ["police"]:
+                f.write("%s: officer nguyenvana\n" % g)
         argv, elements, urls = [], [], {}
         for t in tokens[1:]:
             if "=" in t and not t.startswith("-"):
@@ -139,6 +150,8 @@ class Substitutions:
                     value = os.path.join(self.keys, "docs-chain.pem")
                 elif key == "htdigest":
                     value = self.htdigest
+                elif key == "groups-file":
+                    value = self.groups
                 elif key == "audit-log":
                     value = os.path.join(self.tmp, "audit-%d.jsonl" % self.n)
                 elif key == "tls-cert":
