@@ -158,16 +158,18 @@ class TestDemo(unittest.TestCase):
         store = os.path.join(self.run_.dir, "store")
         segments = []
         for root, _, files in os.walk(store):
-            segments += [os.path.join(root, f) for f in files
-                         if f.endswith(".mp4")]
+            segments += [os.path.relpath(os.path.join(root, f), store)
+                         for f in files if f.endswith(".mp4")]
         self.assertTrue(segments, "no segment in %s" % store)
         for cam in ("cam0", "cam3"):
             self.assertTrue(any(cam in s for s in segments),
                             "no segment of %s in %s" % (cam, segments))
-        empty = [s for s in segments if os.path.getsize(s) == 0]
+        empty = [s for s in segments
+                 if os.path.getsize(os.path.join(store, s)) == 0]
         self.assertFalse(empty, "empty segments: %s" % empty)
         if shutil.which("ffprobe"):
-            seg = sorted(s for s in segments if "cam0" in s)[0]
+            seg = os.path.join(store,
+                               sorted(s for s in segments if "cam0" in s)[0])
             p = subprocess.run(["ffprobe", "-v", "error", "-count_frames",
                                 "-show_entries", "stream=nb_read_frames",
                                 "-of", "csv=p=0", seg],
