@@ -36,6 +36,8 @@
 #define HEALTH_POLL_SECONDS   10
 /* How long the pipeline may take to close its segments after Ctrl-C. */
 #define EOS_TIMEOUT_SECONDS   30
+#define RULE \
+  "======================================================================"
 
 typedef struct
 {
@@ -369,9 +371,9 @@ print_try_this (Demo * d)
   gchar *clip = g_build_filename (c->dir, "cam0-clip.mp4", NULL);
   guint i;
 
-  printf ("\n"
-      "==================== the demo district is running ====================\n"
+  printf ("\n%s\n"
       "Watch a camera live (officer account: user %s, password %s):\n",
+      "==================== the demo district is running ===================",
       DEMO_USER, DEMO_PASSWORD);
   for (i = 0; i < c->n_cameras; i++) {
     const gchar *note = "";
@@ -401,8 +403,7 @@ print_try_this (Demo * d)
       "--to <UTC end> -o %s\n"
       "  anninh verify --ca %s %s\n", c->store, clip, ca, clip);
   printf ("Stop: Ctrl-C (segments are closed cleanly; Ctrl-C twice stops at "
-      "once)\n"
-      "=======================================================================\n\n");
+      "once)\n%s\n\n", RULE);
   fflush (stdout);
   g_free (clip);
   g_free (ca);
