@@ -10,5 +10,13 @@
 #include <anninh/health-json.h>
 #include <anninh/health-metrics.h>
 #include <anninh/health-page.h>
+#include <anninh/nal-units.h>
+#include <anninh/signing-key.h>
+#include <anninh/media-signing-tlv.h>
+#include <anninh/media-signing-writer.h>
+#include <anninh/media-signing-reader.h>
+#include <anninh/media-signing-validator.h>
+#include <anninh/audit-log.h>
+#include <anninh/viewer-accounts.h>
 
 #endif /* __ANNINH_H__ */
