@@ -158,8 +158,13 @@ class Substitutions:
                     value = self.tls[0]
                 elif key == "tls-key":
                     value = self.tls[1]
+                elif key == "ca-file":
+                    value = os.path.join(self.keys, "ca.pem")
                 elif key == "location":
-                    value = os.path.join(self.tmp, "run%d" % self.n,
+                    # One place per file name for the whole run, so that a
+                    # file one line writes (signed.mp4) is there for the
+                    # line that reads it, as for a person following the doc.
+                    value = os.path.join(self.tmp, "files",
                                          os.path.basename(value.rstrip("/")))
                     os.makedirs(os.path.dirname(value), exist_ok=True)
                 elif key in ("service", "port") and value.isdigit():
